@@ -1,0 +1,86 @@
+// Package app wires Banyan's services together from a configuration; the
+// binary and the end-to-end tests build the same App.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/banyanmall/banyan/core/api"
+	"github.com/banyanmall/banyan/core/authz"
+	"github.com/banyanmall/banyan/core/config"
+	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/identity"
+	"github.com/banyanmall/banyan/core/members"
+	"github.com/banyanmall/banyan/tenants"
+)
+
+// App is a running Banyan: its services and its HTTP handler.
+type App struct {
+	Cfg     config.Config
+	Log     *slog.Logger
+	DB      *db.DB
+	Authz   *authz.Enforcer
+	Staff   *identity.Staff
+	Members *members.Service
+	Tenants *tenants.Service
+	Server  *api.Server
+	Handler http.Handler
+
+	cancel context.CancelFunc
+}
+
+// Options are test and embedding hooks.
+type Options struct {
+	AdminUI    http.Handler
+	Storefront http.Handler
+}
+
+// New builds the app. The context bounds background work (the policy
+// watcher); Close stops it.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) (*App, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	a := &App{Cfg: cfg, Log: log, cancel: cancel}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	a.DB = d
+	if a.Authz, err = authz.New(ctx, d, log); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.Authz.Watch(ctx, cfg.DatabaseURL); err != nil {
+		a.Close()
+		return nil, err
+	}
+	throttle := &identity.Throttle{DB: d, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
+	a.Staff = &identity.Staff{DB: d, Throttle: throttle, TokenTTL: cfg.TokenTTL}
+	a.Members = &members.Service{DB: d, Throttle: throttle, SMS: members.LogSender{Log: log}, TokenTTL: cfg.TokenTTL}
+	a.Tenants = &tenants.Service{DB: d, Staff: a.Staff, Authz: a.Authz, BaseDomain: cfg.BaseDomain}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(d.DB.DB, "banyan"))
+	a.Server = &api.Server{
+		Log: log, DB: d, Tenants: a.Tenants, Staff: a.Staff, Members: a.Members, Authz: a.Authz, Metrics: reg,
+		Cfg:     api.Config{BaseDomain: cfg.BaseDomain, DefaultTenant: cfg.DefaultTenant, TrustProxy: cfg.TrustProxy, Version: "0.1.0"},
+		AdminUI: opt.AdminUI, Storefront: opt.Storefront,
+	}
+	a.Handler = a.Server.Handler()
+	return a, nil
+}
+
+// Close stops background work and closes the pool.
+func (a *App) Close() {
+	a.cancel()
+	if a.DB != nil {
+		a.DB.Close()
+	}
+}

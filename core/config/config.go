@@ -1,0 +1,84 @@
+// Package config reads Banyan's configuration from the environment. Every
+// variable, its default and its meaning is listed in Vars, which the README
+// mirrors.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	DatabaseURL        string
+	MigrateDatabaseURL string
+	Addr               string
+	PublicURL          string
+	BaseDomain         string
+	DefaultTenant      string
+	PluginDir          string
+	DataDir            string
+	TokenTTL           time.Duration
+	PluginTimeout      time.Duration
+	TrustProxy         bool
+	LogLevel           string
+}
+
+// Var documents one environment variable.
+type Var struct {
+	Name, Default, Help string
+}
+
+// Vars lists every variable Banyan reads.
+var Vars = []Var{
+	{"DATABASE_URL", "(set by make run)", "PostgreSQL URL the server connects with: the app role (banyan_app), which owns no table and cannot bypass RLS"},
+	{"MIGRATE_DATABASE_URL", "DATABASE_URL", "PostgreSQL URL of the schema owner, used by `banyan migrate` and `banyan seed`"},
+	{"BANYAN_ADDR", ":8080", "address to listen on"},
+	{"BANYAN_PUBLIC_URL", "http://localhost:8080", "external base URL, used in links (referral links, pay pages, webhooks)"},
+	{"BANYAN_BASE_DOMAIN", "localhost", "shops are served at {slug}.{BANYAN_BASE_DOMAIN}"},
+	{"BANYAN_DEFAULT_TENANT", "", "shop served on the bare base domain (make run sets demo)"},
+	{"BANYAN_PLUGIN_DIR", "bin/plugins", "directory of plugin binaries and their manifests"},
+	{"BANYAN_DATA_DIR", ".data", "directory for uploaded files and the project-local PostgreSQL"},
+	{"BANYAN_TOKEN_TTL", "24h", "lifetime of staff and member tokens"},
+	{"BANYAN_PLUGIN_TIMEOUT", "2s", "deadline of one plugin call"},
+	{"BANYAN_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy you run)"},
+	{"BANYAN_LOG_LEVEL", "info", "debug, info, warn or error"},
+}
+
+// Load reads the environment.
+func Load() (Config, error) {
+	c := Config{
+		DatabaseURL:        os.Getenv("DATABASE_URL"),
+		MigrateDatabaseURL: os.Getenv("MIGRATE_DATABASE_URL"),
+		Addr:               get("BANYAN_ADDR", ":8080"),
+		PublicURL:          get("BANYAN_PUBLIC_URL", "http://localhost:8080"),
+		BaseDomain:         get("BANYAN_BASE_DOMAIN", "localhost"),
+		DefaultTenant:      os.Getenv("BANYAN_DEFAULT_TENANT"),
+		PluginDir:          get("BANYAN_PLUGIN_DIR", "bin/plugins"),
+		DataDir:            get("BANYAN_DATA_DIR", ".data"),
+		LogLevel:           get("BANYAN_LOG_LEVEL", "info"),
+	}
+	if c.MigrateDatabaseURL == "" {
+		c.MigrateDatabaseURL = c.DatabaseURL
+	}
+	var err error
+	if c.TokenTTL, err = time.ParseDuration(get("BANYAN_TOKEN_TTL", "24h")); err != nil || c.TokenTTL <= 0 {
+		return c, fmt.Errorf("BANYAN_TOKEN_TTL: not a positive duration")
+	}
+	if c.PluginTimeout, err = time.ParseDuration(get("BANYAN_PLUGIN_TIMEOUT", "2s")); err != nil || c.PluginTimeout <= 0 {
+		return c, fmt.Errorf("BANYAN_PLUGIN_TIMEOUT: not a positive duration")
+	}
+	if c.TrustProxy, err = strconv.ParseBool(get("BANYAN_TRUST_PROXY", "false")); err != nil {
+		return c, fmt.Errorf("BANYAN_TRUST_PROXY: not a boolean")
+	}
+	return c, nil
+}
+
+func get(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
