@@ -70,9 +70,9 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 }
 
 type meResp struct {
-	User                identity.User         `json:"user"`
-	PlatformRoles       []string              `json:"platform_roles"`
-	PlatformPermissions []string              `json:"platform_permissions"`
+	User                identity.User        `json:"user"`
+	PlatformRoles       []string             `json:"platform_roles"`
+	PlatformPermissions []string             `json:"platform_permissions"`
 	Tenants             []tenants.Membership `json:"tenants"`
 }
 

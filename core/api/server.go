@@ -56,6 +56,7 @@ type Server struct {
 	AdminUI    http.Handler
 	Storefront http.Handler
 
+	router   *mux.Router
 	reqTotal *prometheus.CounterVec
 	reqDur   *prometheus.HistogramVec
 }
@@ -68,7 +69,7 @@ func (s *Server) Handler() http.Handler {
 		s.Metrics.MustRegister(s.reqTotal, s.reqDur)
 	}
 	r := mux.NewRouter()
-	r.StrictSlash(false)
+	s.router = r
 	for _, rt := range Routes() {
 		r.Handle(rt.Path, s.wrap(rt)).Methods(rt.Method).Name(rt.Name)
 	}
@@ -277,3 +278,6 @@ func (s *Server) withTenant(ctx context.Context, header, host string, useHost bo
 	}
 	return tenancy.With(ctx, t.Context()), nil
 }
+
+// Router returns the router of the route table (for tests that walk it).
+func (s *Server) Router() *mux.Router { return s.router }
