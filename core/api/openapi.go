@@ -47,7 +47,11 @@ func OpenAPI(version string) map[string]any {
 			op["security"] = []any{map[string]any{"bearer": []string{}}}
 		}
 		if rt.Body != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Body))}}}
+			media := map[string]any{"schema": g.schema(reflect.TypeOf(rt.Body))}
+			if rt.Example != nil {
+				media["example"] = rt.Example
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": media}}
 		}
 		status := rt.Status
 		if status == 0 {

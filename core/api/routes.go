@@ -41,6 +41,10 @@ type Route struct {
 	// Fixture names the tenant resource a path id refers to; the
 	// cross-tenant test creates one in another tenant and expects 404.
 	Fixture string
+	// Example is a valid request body: shown in the OpenAPI document and sent
+	// by the cross-tenant test, so that the 404 it expects cannot come from a
+	// validation error. Required for routes with both Body and Fixture.
+	Example any
 	MaxBody int64 // request body limit; 1 MiB when 0
 	// Raw routes write their own non-JSON answer (files, pages, metrics).
 	Raw bool

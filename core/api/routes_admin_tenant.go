@@ -17,7 +17,7 @@ func init() {
 		Route{Name: "inviteStaff", Method: "POST", Path: "/api/v1/admin/staff", Access: TenantStaff, Perm: "staff:write", Status: 201,
 			Summary: "Add a staff member with a role (invites new users by email)", Body: tenants.InviteInput{}, Resp: invitedResp{}, H: (*Server).handleInviteStaff},
 		Route{Name: "changeStaffRole", Method: "PATCH", Path: "/api/v1/admin/staff/{id}", Access: TenantStaff, Perm: "staff:write", Fixture: "staff",
-			Summary: "Change a staff member's role", Body: roleBody{}, Resp: tenants.StaffMember{}, H: (*Server).handleChangeRole},
+			Summary: "Change a staff member's role", Body: roleBody{}, Example: roleBody{Role: "finance"}, Resp: tenants.StaffMember{}, H: (*Server).handleChangeRole},
 		Route{Name: "removeStaff", Method: "DELETE", Path: "/api/v1/admin/staff/{id}", Access: TenantStaff, Perm: "staff:write", Fixture: "staff", Status: 204,
 			Summary: "Remove a staff member from the shop", H: (*Server).handleRemoveStaff},
 		Route{Name: "getSettings", Method: "GET", Path: "/api/v1/admin/settings", Access: TenantStaff, Perm: "settings:read",

@@ -63,7 +63,7 @@ func RecordPlatform(ctx context.Context, tx *db.Tx, tenant tenancy.TenantID, act
 		actorID = id
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO platform_audit_log (actor_id, action, tenant_id, detail, request_id) VALUES ($1, $2, $3, $4, $5)`,
-		actorID, action, tid, b, reqctx.RequestID(ctx)); err != nil {
+		actorID, action, tid, string(b), reqctx.RequestID(ctx)); err != nil {
 		return fmt.Errorf("platform audit: %w", err)
 	}
 	if tenant == "" {
@@ -85,7 +85,7 @@ func insert(ctx context.Context, tx *db.Tx, tenant tenancy.TenantID, typ, id, ac
 	}
 	_, err = tx.ExecContext(ctx, `
 INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, target_type, target_id, detail, request_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenant, typ, id, action, targetType, targetID, b, reqctx.RequestID(ctx))
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenant, typ, id, action, targetType, targetID, string(b), reqctx.RequestID(ctx))
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
