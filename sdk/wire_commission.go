@@ -138,9 +138,9 @@ func encodeCommissionResult(r CommissionResult) *banyanv1.CommissionResult {
 }
 
 func decodeCommissionResult(d *decoder, in *banyanv1.CommissionResult) CommissionResult {
-	r := CommissionResult{Beneficiaries: make([]Beneficiary, len(in.Beneficiaries))}
-	for i, b := range in.Beneficiaries {
-		r.Beneficiaries[i] = Beneficiary{
+	var r CommissionResult
+	for _, b := range in.Beneficiaries {
+		r.Beneficiaries = append(r.Beneficiaries, Beneficiary{
 			LineID:   b.LineId,
 			MemberID: b.MemberId,
 			Level:    int(b.Level),
@@ -148,7 +148,7 @@ func decodeCommissionResult(d *decoder, in *banyanv1.CommissionResult) Commissio
 			Rate:     d.dec(b.Rate, "rate"),
 			Amount:   d.dec(b.Amount, "amount"),
 			Note:     b.Note,
-		}
+		})
 	}
 	return r
 }
