@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/banyanmall/banyan/sdk"
+	"github.com/banyanmall/banyan/sdk/plugintest"
+)
+
+var (
+	now = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	pc  = sdk.PluginContext{TenantID: "t1", ConfigJSON: json.RawMessage(`{"webhook_secret":"0123456789abcdef"}`), Currency: "CNY", MinorUnits: 2, Now: now}
+	pay = sdk.PaymentRequest{
+		Context: pc, PaymentID: "pay-1", OrderNo: "N0001", Amount: decimal.RequireFromString("88.80"), Currency: "CNY",
+		ReturnURL: "https://shop.example.test/orders/N0001", NotifyURL: "https://shop.example.test/api/v1/webhooks/payments/payment-sandbox/shop",
+	}
+)
+
+func TestPayAndVerify(t *testing.T) {
+	ctx := context.Background()
+	s := sandbox{}
+	intent, err := s.CreatePayment(ctx, pay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://shop.example.test/sandbox/pay/" + intent.ProviderRef + "?"; intent.PayURL[:len(want)] != want {
+		t.Errorf("pay url %s, want prefix %s", intent.PayURL, want)
+	}
+	hook, err := s.SimulatePayment(ctx, sdk.SimulateRequest{Context: pc, PaymentID: pay.PaymentID, ProviderRef: intent.ProviderRef, Amount: pay.Amount, Currency: "CNY", Approve: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		at   time.Time
+		edit func(h map[string]string, body []byte) []byte
+		want error
+	}{
+		{"valid", now.Add(time.Minute), nil, nil},
+		{"lower-case headers", now, func(h map[string]string, b []byte) []byte {
+			h["x-sandbox-signature"], h["x-sandbox-timestamp"] = h[headerSignature], h[headerTimestamp]
+			delete(h, headerSignature)
+			delete(h, headerTimestamp)
+			return b
+		}, nil},
+		{"stale", now.Add(6 * time.Minute), nil, sdk.ErrStaleWebhook},
+		{"tampered body", now, func(_ map[string]string, b []byte) []byte { return append(b, ' ') }, sdk.ErrBadSignature},
+		{"wrong secret", now, func(h map[string]string, b []byte) []byte {
+			h[headerSignature] = sign("another-secret-0000", h[headerTimestamp], b)
+			return b
+		}, sdk.ErrBadSignature},
+		{"unsigned", now, func(h map[string]string, b []byte) []byte { delete(h, headerSignature); return b }, sdk.ErrBadSignature},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := map[string]string{}
+			for k, v := range hook.Headers {
+				h[k] = v
+			}
+			body := append([]byte(nil), hook.Body...)
+			if c.edit != nil {
+				body = c.edit(h, body)
+			}
+			at := pc
+			at.Now = c.at
+			ev, err := s.VerifyWebhook(ctx, sdk.WebhookRequest{Context: at, Headers: h, Body: body})
+			if c.want != nil {
+				if !errors.Is(err, c.want) {
+					t.Fatalf("err = %v, want %v", err, c.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Type != sdk.EventPaymentSucceeded || ev.PaymentID != "pay-1" || !ev.Amount.Equal(pay.Amount) || ev.EventID == "" {
+				t.Errorf("event %+v", ev)
+			}
+		})
+	}
+}
+
+func TestRefundAndPayout(t *testing.T) {
+	ctx := context.Background()
+	s := sandbox{}
+	partial, err := s.Refund(ctx, sdk.RefundRequest{Context: pc, PaymentID: "pay-1", RefundID: "r1", Amount: decimal.RequireFromString("10.00"), Currency: "CNY"})
+	if err != nil || partial.Status != sdk.StatusSucceeded {
+		t.Errorf("partial refund = %+v, %v", partial, err)
+	}
+	if _, err := s.Refund(ctx, sdk.RefundRequest{Context: pc, RefundID: "r2", Amount: decimal.RequireFromString("0.001")}); !errors.Is(err, sdk.ErrInvalidRequest) {
+		t.Errorf("refund of 0.001: %v", err)
+	}
+	for account, want := range map[string]sdk.Status{"alice@example.test": sdk.StatusSucceeded, "fail-me": sdk.StatusFailed} {
+		res, err := s.Payout(ctx, sdk.PayoutRequest{Context: pc, PayoutID: "po-1", MemberID: "m1", Amount: decimal.NewFromInt(5), Currency: "CNY", Account: sdk.PayoutAccount{Channel: "alipay", Account: account}})
+		if err != nil || res.Status != want {
+			t.Errorf("payout to %s = %+v, %v; want %s", account, res, err, want)
+		}
+	}
+}
+
+func TestConformance(t *testing.T) {
+	bin := plugintest.Build(t, ".")
+	plugintest.RunPayment(t, bin, plugintest.PaymentCase{
+		Name:    "pay, refund part, pay out",
+		Payment: pay,
+		Refund:  &sdk.RefundRequest{Context: pc, PaymentID: "pay-1", RefundID: "r1", Amount: decimal.RequireFromString("8.80"), Currency: "CNY", Reason: "size"},
+		Payout:  &sdk.PayoutRequest{Context: pc, PayoutID: "po-1", MemberID: "m1", Amount: decimal.NewFromInt(20), Currency: "CNY", Account: sdk.PayoutAccount{Channel: "alipay", Account: "a@example.test"}},
+	})
+	plugintest.RunConfig(t, bin, sdk.KindPayment,
+		plugintest.ConfigCase{Name: "short secret", Config: `{"webhook_secret":"short"}`, WantField: "/webhook_secret"},
+	)
+}
