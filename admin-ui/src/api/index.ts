@@ -1,0 +1,5 @@
+export * from './http'
+export * from './types'
+export * as authApi from './auth'
+export * as merchantApi from './merchant'
+export * as platformApi from './platform'

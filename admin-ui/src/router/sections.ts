@@ -1,0 +1,107 @@
+// The consoles' sections: each entry is both a route and a menu entry.
+//
+// Adding a section (e.g. catalogue → products) is:
+//   1. one view file, e.g. src/views/merchant/ProductsView.vue
+//   2. one entry below (path, name, titleKey, permission, component, order[, group, icon])
+//   3. its title in src/locales/zh-CN.ts and en.ts (menu.*)
+// The menu shows the entry only when the user's permissions (for the current
+// shop, or the platform ones) meet `permission`; the route guard refuses the
+// route otherwise. Every section must declare a permission (tested).
+import type { Component } from 'vue'
+import { markRaw } from 'vue'
+import { Box, Connection, Setting, Tickets, User } from '@element-plus/icons-vue'
+import type { Console, MenuEntry, Requirement } from '@/utils/permissions'
+
+export interface Section {
+  console: Console
+  /** Path below the console root (/merchant or /platform). */
+  path: string
+  /** Unique route name, "<console>.<section>". */
+  name: string
+  /** i18n key of the menu/page title. */
+  titleKey: string
+  /** Permission needed (string, or any one of several). */
+  permission: Requirement
+  component: () => Promise<Component | { default: Component }>
+  /** Menu position (ascending); leave gaps (10, 20, ...) for later sections. */
+  order: number
+  /** Optional sub-menu key (title: menu.group.<key>). */
+  group?: string
+  icon?: Component
+  /** Route only, no menu entry (e.g. detail pages). */
+  hidden?: boolean
+}
+
+export const sections: Section[] = [
+  // --- merchant admin (permissions for the current shop) ---
+  {
+    console: 'merchant',
+    path: 'staff',
+    name: 'merchant.staff',
+    titleKey: 'menu.staff',
+    permission: 'staff:read',
+    component: () => import('@/views/merchant/StaffView.vue'),
+    order: 900,
+    group: 'shop',
+    icon: markRaw(User),
+  },
+  {
+    console: 'merchant',
+    path: 'settings',
+    name: 'merchant.settings',
+    titleKey: 'menu.settings',
+    permission: 'settings:read',
+    component: () => import('@/views/merchant/SettingsView.vue'),
+    order: 910,
+    group: 'shop',
+    icon: markRaw(Setting),
+  },
+
+  // --- platform console (platform permissions) ---
+  {
+    console: 'platform',
+    path: 'tenants',
+    name: 'platform.tenants',
+    titleKey: 'menu.tenants',
+    permission: 'platform.tenants:read',
+    component: () => import('@/views/platform/TenantsView.vue'),
+    order: 10,
+    icon: markRaw(Box),
+  },
+  {
+    console: 'platform',
+    path: 'plans',
+    name: 'platform.plans',
+    titleKey: 'menu.plans',
+    permission: 'platform.plans:read',
+    component: () => import('@/views/platform/PlansView.vue'),
+    order: 20,
+    icon: markRaw(Tickets),
+  },
+  {
+    console: 'platform',
+    path: 'plugins',
+    name: 'platform.plugins',
+    titleKey: 'menu.plugins',
+    permission: 'platform.plugins:read',
+    component: () => import('@/views/platform/PluginsView.vue'),
+    order: 30,
+    icon: markRaw(Connection),
+  },
+]
+
+/** Menu entries (all consoles, unfiltered) derived from the sections. */
+export function menuEntries(list: Section[] = sections): MenuEntry[] {
+  return list
+    .filter((s) => !s.hidden)
+    .map((s) => ({
+      name: s.name,
+      path: `/${s.console}/${s.path}`,
+      titleKey: s.titleKey,
+      permission: s.permission,
+      console: s.console,
+      group: s.group,
+      order: s.order,
+      icon: s.icon,
+    }))
+}
