@@ -3,6 +3,7 @@ package pluginhost
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -59,8 +60,8 @@ func (p *proc) try(parent context.Context, op string, f func(context.Context, an
 	if err == nil {
 		return nil
 	}
-	if kind == Timeout && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		err = context.DeadlineExceeded
+	if kind == Timeout {
+		err = fmt.Errorf("no answer in time: %w", context.DeadlineExceeded)
 	}
 	return &Error{Plugin: p.name, Op: op, Kind: kind, Err: err}
 }

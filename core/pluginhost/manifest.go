@@ -83,11 +83,11 @@ func Discover(dir string) ([]Found, error) {
 // inspect reads and checks one manifest file.
 func inspect(file string) Found {
 	f := Found{File: file}
+	base := strings.TrimSuffix(filepath.Base(file), ManifestSuffix)
+	// A refused plugin goes by its file's name, whatever the manifest says.
 	refuse := func(format string, args ...any) Found {
 		f.Refused = fmt.Sprintf(format, args...)
-		if f.Manifest.Name == "" {
-			f.Manifest.Name = strings.TrimSuffix(filepath.Base(file), ManifestSuffix)
-		}
+		f.Manifest.Name = base
 		return f
 	}
 	raw, err := os.ReadFile(file)
@@ -98,7 +98,6 @@ func inspect(file string) Found {
 	if err := json.Unmarshal(raw, m); err != nil {
 		return refuse("manifest is not valid JSON: %v", err)
 	}
-	base := strings.TrimSuffix(filepath.Base(file), ManifestSuffix)
 	switch {
 	case !nameRE.MatchString(m.Name):
 		return refuse("manifest name %q: want lower-case letters, digits and dashes", m.Name)

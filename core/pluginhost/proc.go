@@ -248,7 +248,7 @@ func (p *proc) status() Status {
 		State: p.state, Reason: p.reason, Restarts: p.restarts,
 		LastError: p.lastErr, LastErrorAt: p.lastErrAt,
 	}
-	if s.State == StateUp && p.breaker.open(time.Now()) {
+	if s.State != StateRefused && p.breaker.open(time.Now()) {
 		s.State, s.Reason = StateFailed, "circuit open: "+p.lastErr
 	}
 	return s
