@@ -26,6 +26,7 @@ import (
 	_ "github.com/lib/pq"
 
 	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/jobs"
 	"github.com/banyanmall/banyan/migrations"
 )
 
@@ -125,6 +126,7 @@ func ensureTemplate(ctx context.Context, base string) (string, error) {
 		h.Write([]byte(n))
 		h.Write(b)
 	}
+	h.Write([]byte(jobs.SchemaMarker))
 	name := "tmpl_" + hex.EncodeToString(h.Sum(nil))[:16]
 
 	admin, err := sql.Open("postgres", base)
@@ -160,7 +162,11 @@ func ensureTemplate(ctx context.Context, base string) (string, error) {
 	}
 	mctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	err = db.Migrate(mctx, mdb, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	err = db.Migrate(mctx, mdb, quiet)
+	if err == nil {
+		err = jobs.Migrate(mctx, mdb, quiet)
+	}
 	mdb.Close()
 	if err != nil {
 		return "", err

@@ -25,6 +25,7 @@ import (
 	"github.com/banyanmall/banyan/core/app"
 	"github.com/banyanmall/banyan/core/config"
 	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/jobs"
 )
 
 func main() {
@@ -92,7 +93,10 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, cmd strin
 	defer sqlDB.Close()
 	switch cmd {
 	case "up":
-		return db.Migrate(ctx, sqlDB, log)
+		if err := db.Migrate(ctx, sqlDB, log); err != nil {
+			return err
+		}
+		return jobs.Migrate(ctx, sqlDB, log)
 	case "down":
 		return db.MigrateDown(ctx, sqlDB)
 	case "status":
