@@ -93,7 +93,7 @@ func writeManifest(dir string, m Manifest) error {
 }
 
 // pluginDir makes a plugin directory holding only the named plugins.
-func pluginDir(t *testing.T, names ...string) string {
+func pluginDir(t testing.TB, names ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for _, n := range names {
