@@ -39,15 +39,19 @@ var Deadline = 2 * time.Second
 
 // Build compiles the main package pkg (a path or import path, resolved from
 // the test's working directory) into a temporary directory and returns the
-// binary's path.
+// binary's path. A directory with its own go.mod is built in its own module.
 func Build(tb testing.TB, pkg string) string {
 	tb.Helper()
-	out := filepath.Join(tb.TempDir(), filepath.Base(pkg))
-	if pkg == "." {
-		wd, _ := os.Getwd()
-		out = filepath.Join(filepath.Dir(out), filepath.Base(wd))
+	name := filepath.Base(pkg)
+	if abs, err := filepath.Abs(pkg); err == nil {
+		name = filepath.Base(abs)
 	}
+	out := filepath.Join(tb.TempDir(), name)
 	cmd := exec.Command("go", "build", "-o", out, pkg)
+	if _, err := os.Stat(filepath.Join(pkg, "go.mod")); err == nil {
+		cmd = exec.Command("go", "build", "-o", out, ".")
+		cmd.Dir = pkg
+	}
 	if b, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("plugintest: go build %s: %v\n%s", pkg, err, b)
 	}
