@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/banyanmall/banyan/sdk"
 )
@@ -215,3 +216,28 @@ func (h *Host) ValidateConfig(ctx context.Context, name string, config json.RawM
 	}
 	return nil, err
 }
+
+// ValidateCampaign checks one campaign's config for the named promotion
+// plugin against its manifest's campaign_schema, here in the host. A plugin
+// without a campaign schema accepts any JSON object.
+func (h *Host) ValidateCampaign(name string, config json.RawMessage) ([]FieldError, error) {
+	p, err := h.lookup(name, sdk.KindPromotion)
+	if err != nil {
+		return nil, err
+	}
+	if p.found.Schema == nil {
+		return nil, newError(name, "ValidateCampaign", Unavailable, "refused: %s", p.found.Refused)
+	}
+	if p.found.CampaignSchema == nil {
+		return schemaErrors(anyObject, config), nil
+	}
+	return schemaErrors(p.found.CampaignSchema, config), nil
+}
+
+var anyObject = func() *jsonschema.Schema {
+	s, err := compileSchema("any", json.RawMessage(`{"type":"object"}`))
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()

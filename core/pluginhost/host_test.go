@@ -197,6 +197,25 @@ func TestValidateConfig(t *testing.T) {
 	}
 }
 
+func TestValidateCampaign(t *testing.T) {
+	h := newHost(t, pluginDir(t, "promotion-basic"), Options{})
+	for config, field := range map[string]string{
+		`{"type":"full_reduction","tiers":[{"spend":"100","save":"10"}]}`: "",
+		`{"type":"percent_off"}`:                           "",
+		`{"type":"percent_off","percent":"abc"}`:           "/percent",
+		`{"type":"amount_off","amount":"5","color":"red"}`: "",
+	} {
+		fields, err := h.ValidateCampaign("promotion-basic", json.RawMessage(config))
+		if err != nil {
+			t.Fatal(err)
+		}
+		valid := strings.Contains(config, "tiers")
+		if valid != (len(fields) == 0) || field != "" && (len(fields) == 0 || fields[0].Path != field) {
+			t.Errorf("%s: %v", config, fields)
+		}
+	}
+}
+
 func TestKilledPluginRestarts(t *testing.T) {
 	h := newHost(t, pluginDir(t, "testplugin"), Options{MinBackoff: 50 * time.Millisecond})
 	c, _ := h.Commission("testplugin")

@@ -31,6 +31,9 @@ type Manifest struct {
 	Description string   `json:"description"`
 	// ConfigSchema is the JSON Schema (draft 2020-12) of a tenant's config.
 	ConfigSchema json.RawMessage `json:"config_schema"`
+	// CampaignSchema, for promotion plugins, is the JSON Schema (draft
+	// 2020-12) of one campaign's config (sdk.Campaign.ConfigJSON).
+	CampaignSchema json.RawMessage `json:"campaign_schema,omitempty"`
 	// SHA256 is the hex digest of the binary; the host refuses any other.
 	SHA256 string `json:"sha256"`
 	// Binary is the executable's file name in the same directory; default Name.
@@ -45,8 +48,10 @@ type Found struct {
 	Path string
 	// Checksum is the binary's expected sha256, decoded.
 	Checksum []byte
-	// Schema is the compiled ConfigSchema.
-	Schema *jsonschema.Schema
+	// Schema is the compiled ConfigSchema, CampaignSchema the compiled
+	// CampaignSchema (nil when the manifest has none).
+	Schema         *jsonschema.Schema
+	CampaignSchema *jsonschema.Schema
 	// Refused says why the plugin must not run; "" when it may.
 	Refused string
 }
@@ -127,6 +132,11 @@ func inspect(file string) Found {
 		return refuse("config_schema: %v", err)
 	}
 	f.Schema = schema
+	if len(m.CampaignSchema) > 0 {
+		if f.CampaignSchema, err = compileSchema(m.Name+":campaign", m.CampaignSchema); err != nil {
+			return refuse("campaign_schema: %v", err)
+		}
+	}
 	got, err := fileSHA256(f.Path)
 	if err != nil {
 		return refuse("binary: %v", err)
