@@ -89,7 +89,7 @@ const en: MessageSchema = {
       done: 'Your shop is ready',
     },
     slugErrors: {
-      ok: 'Available format',
+      ok: 'Looks good',
       required: 'Enter a shop ID',
       too_short: 'At least {min} characters',
       too_long: 'At most {max} characters',
@@ -135,7 +135,7 @@ const en: MessageSchema = {
     removeConfirm: 'Remove {email} from this shop?',
     removeTitle: 'Remove staff member',
     removed: 'Removed',
-    invited: 'Invitation sent',
+    invited: 'Invited',
     inviteUrlTitle: 'Invitation link',
     inviteUrlHint: 'This is a new user. Send this link to {email}; opening it lets them set a password and join.',
     roleChanged: 'Role updated',

@@ -90,7 +90,7 @@ const zhCN = {
       done: '店铺已创建',
     },
     slugErrors: {
-      ok: '可以使用',
+      ok: '格式正确',
       required: '请输入店铺标识',
       too_short: '至少 {min} 个字符',
       too_long: '最多 {max} 个字符',
@@ -136,7 +136,7 @@ const zhCN = {
     removeConfirm: '确定将 {email} 移出本店铺吗？',
     removeTitle: '移除员工',
     removed: '已移除',
-    invited: '邀请已发送',
+    invited: '已邀请',
     inviteUrlTitle: '邀请链接',
     inviteUrlHint: '这是一个新用户。请将下面的链接发送给 {email}，对方打开后设置密码即可加入。',
     roleChanged: '角色已更新',
