@@ -24,6 +24,7 @@ import (
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/identity"
+	"github.com/banyanmall/banyan/core/marketing"
 	"github.com/banyanmall/banyan/core/members"
 	"github.com/banyanmall/banyan/core/reqctx"
 	"github.com/banyanmall/banyan/core/tenancy"
@@ -55,6 +56,9 @@ type Server struct {
 	// AdminUI serves the consoles under /admin/; Storefront serves / per tenant.
 	AdminUI    http.Handler
 	Storefront http.Handler
+
+	// Marketing is the coupon service.
+	Marketing *marketing.Service
 
 	router   *mux.Router
 	reqTotal *prometheus.CounterVec

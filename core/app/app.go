@@ -16,6 +16,7 @@ import (
 	"github.com/banyanmall/banyan/core/config"
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/identity"
+	"github.com/banyanmall/banyan/core/marketing"
 	"github.com/banyanmall/banyan/core/members"
 	"github.com/banyanmall/banyan/tenants"
 )
@@ -31,6 +32,9 @@ type App struct {
 	Tenants *tenants.Service
 	Server  *api.Server
 	Handler http.Handler
+
+	// Marketing is the coupon service.
+	Marketing *marketing.Service
 
 	cancel context.CancelFunc
 }
@@ -63,6 +67,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	throttle := &identity.Throttle{DB: d, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
 	a.Staff = &identity.Staff{DB: d, Throttle: throttle, TokenTTL: cfg.TokenTTL}
 	a.Members = &members.Service{DB: d, Throttle: throttle, SMS: members.LogSender{Log: log}, TokenTTL: cfg.TokenTTL}
+	a.Marketing = &marketing.Service{DB: d, Members: a.Members}
+	a.Members.CouponCounts = a.Marketing.CountsFor
 	a.Tenants = &tenants.Service{DB: d, Staff: a.Staff, Authz: a.Authz, BaseDomain: cfg.BaseDomain}
 
 	reg := prometheus.NewRegistry()
@@ -73,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		Cfg:     api.Config{BaseDomain: cfg.BaseDomain, DefaultTenant: cfg.DefaultTenant, TrustProxy: cfg.TrustProxy, Version: "0.1.0"},
 		AdminUI: opt.AdminUI, Storefront: opt.Storefront,
 	}
+	a.Server.Marketing = a.Marketing
 	a.Handler = a.Server.Handler()
 	return a, nil
 }

@@ -1,8 +1,12 @@
 // Package members holds a shop's customers: their accounts, login by phone +
-// one-time code or email + password, and their sessions. Later capabilities
-// (profiles, addresses, levels, points) live here too.
+// one-time code, email + password or a third-party (OAuth2/OIDC) provider,
+// their sessions, profiles and addresses, tags, levels and points.
+// README.md in this folder states the rules and the APIs checkout calls.
 //
-// It owns the tables members, member_sessions and member_otps.
+// It owns the tables members, member_sessions, member_otps, member_levels,
+// member_level_history, member_order_credits, member_tags, member_tag_links,
+// member_addresses, member_points, points_settings, oauth_providers,
+// oauth_states and member_identities.
 package members
 
 import (
@@ -15,9 +19,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
@@ -31,8 +38,18 @@ type Member struct {
 	Phone     *string           `db:"phone" json:"phone"`
 	Email     *string           `db:"email" json:"email"`
 	Name      string            `db:"name" json:"name"`
+	AvatarURL string            `db:"avatar_url" json:"avatar_url"`
+	Gender    string            `db:"gender" json:"gender"`
+	Birthday  *string           `db:"birthday" json:"birthday"` // YYYY-MM-DD
 	Status    string            `db:"status" json:"status"`
-	CreatedAt time.Time         `db:"created_at" json:"created_at"`
+	LevelID   *LevelID          `db:"level_id" json:"level_id"`
+	// ReferrerID is set by the distribution capability, never by the member.
+	ReferrerID *identity.MemberID `db:"referrer_id" json:"referrer_id"`
+	// TotalSpend and Growth sum the member's completed orders
+	// (RecordCompletedOrder); levels are reached by them.
+	TotalSpend decimal.Decimal `db:"total_spend" json:"total_spend"`
+	Growth     int64           `db:"growth" json:"growth"`
+	CreatedAt  time.Time       `db:"created_at" json:"created_at"`
 }
 
 // SMSSender delivers one-time codes. Production deployments plug in their
@@ -57,8 +74,16 @@ type Service struct {
 	SMS      SMSSender
 	TokenTTL time.Duration
 	// Hooks run inside the registration transaction (the distribution
-	// capability binds a referrer here).
+	// capability binds a referrer here), whatever the way of registering.
 	OnRegister []func(ctx context.Context, tx *db.Tx, m Member) error
+	// HTTPClient calls third-party login providers; nil means
+	// OAuthHTTPClient(false), which refuses private and loopback addresses.
+	HTTPClient *http.Client
+	// CouponCounts and OrderCounts fill a member's admin detail with counts
+	// by status; the marketing and orders capabilities set them. Nil means
+	// not available, shown as null (never as a made-up zero).
+	CouponCounts func(ctx context.Context, tx *db.Tx, id identity.MemberID) (map[string]int64, error)
+	OrderCounts  func(ctx context.Context, tx *db.Tx, id identity.MemberID) (map[string]int64, error)
 }
 
 const (
@@ -167,7 +192,8 @@ type Auth struct {
 	Session identity.Session `json:"-"`
 }
 
-const memberCols = `id, phone, email, name, status, created_at`
+const memberCols = `id, phone, email, name, avatar_url, gender, to_char(birthday, 'YYYY-MM-DD') AS birthday, status,
+level_id, referrer_id, total_spend, growth, created_at`
 
 // Register creates a member and logs them in.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (Auth, error) {
@@ -215,15 +241,28 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (Auth, error) 
 		case err != nil:
 			return fmt.Errorf("register: %w", err)
 		}
-		for _, hook := range s.OnRegister {
-			if err := hook(ctx, tx, m); err != nil {
-				return err
-			}
+		if m, err = s.registered(ctx, tx, m); err != nil {
+			return err
 		}
 		out, err = s.issue(ctx, tx, m)
 		return err
 	})
 	return out, err
+}
+
+// registered runs what every new member gets, however they registered: the
+// entry level and the registration hooks.
+func (s *Service) registered(ctx context.Context, tx *db.Tx, m Member) (Member, error) {
+	if _, err := s.upgrade(ctx, tx, m.ID, "register", ""); err != nil {
+		return m, err
+	}
+	for _, hook := range s.OnRegister {
+		if err := hook(ctx, tx, m); err != nil {
+			return m, err
+		}
+	}
+	err := tx.GetContext(ctx, &m, `SELECT `+memberCols+` FROM members WHERE tenant_id = $1 AND id = $2`, tenancy.ID(ctx), m.ID)
+	return m, err
 }
 
 func nullStr(s string) any {
