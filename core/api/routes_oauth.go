@@ -82,34 +82,48 @@ func (s *Server) handleLoginProviders(w http.ResponseWriter, r *http.Request) er
 	return writeJSON(w, http.StatusOK, ps)
 }
 
-// oauthCallbackURL is this shop's callback for provider, on the host the
-// login was started on: the browser comes back to the same shop.
-func (s *Server) oauthCallbackURL(r *http.Request, provider string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
+func (s *Server) requestScheme(r *http.Request) string {
 	if p := r.Header.Get("X-Forwarded-Proto"); s.Cfg.TrustProxy && (p == "https" || p == "http") {
-		scheme = p
+		return p
 	}
-	return scheme + "://" + r.Host + "/api/v1/shop/oauth/" + url.PathEscape(provider) + "/callback"
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// oauthCookie carries the browser binding of a login in progress: only the
+// browser that started a login can finish it.
+const oauthCookie = "banyan_oauth"
+
+func (s *Server) oauthBindingCookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: oauthCookie, Value: value, Path: "/api/v1/shop/oauth/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.requestScheme(r) == "https", SameSite: http.SameSiteLaxMode}
 }
 
 func (s *Server) handleOAuthStart(w http.ResponseWriter, r *http.Request) error {
 	provider := pathVar(r, "provider")
-	u, err := s.Members.StartOAuth(r.Context(), provider, s.oauthCallbackURL(r, provider), r.URL.Query().Get("return_to"))
+	// The callback is on the host the login started on: the browser comes
+	// back to the same shop.
+	callback := s.requestScheme(r) + "://" + r.Host + "/api/v1/shop/oauth/" + url.PathEscape(provider) + "/callback"
+	st, err := s.Members.StartOAuth(r.Context(), provider, callback, r.URL.Query().Get("return_to"))
 	if err != nil {
 		return err
 	}
+	http.SetCookie(w, s.oauthBindingCookie(r, st.Binding, 600))
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, u, http.StatusFound)
+	http.Redirect(w, r, st.URL, http.StatusFound)
 	return nil
 }
 
 func (s *Server) handleOAuthCallback(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	res, err := s.Members.FinishOAuth(r.Context(), pathVar(r, "provider"), members.OAuthCallback{
-		State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error"), ErrorDescription: q.Get("error_description")})
+	cb := members.OAuthCallback{State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error"), ErrorDescription: q.Get("error_description")}
+	if c, err := r.Cookie(oauthCookie); err == nil {
+		cb.Binding = c.Value
+	}
+	http.SetCookie(w, s.oauthBindingCookie(r, "", -1))
+	res, err := s.Members.FinishOAuth(r.Context(), pathVar(r, "provider"), cb)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package members
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -453,19 +454,23 @@ func checkReturnTo(s string) error {
 	return nil
 }
 
+// OAuthStart is where to send the browser, and the value the browser must
+// keep (in a cookie) and bring back to the callback.
+type OAuthStart struct {
+	URL     string
+	Binding string
+}
+
 // StartOAuth begins a login with the named provider: it stores a
-// single-use, short-lived state with a PKCE verifier and returns the URL to
-// send the browser to. redirectURI is this shop's callback URL; returnTo
-// (optional) is the storefront path to come back to.
-func (s *Service) StartOAuth(ctx context.Context, provider, redirectURI, returnTo string) (string, error) {
+// single-use, short-lived state with a PKCE verifier and the hash of a
+// browser binding, and returns the URL to send the browser to. redirectURI
+// is this shop's callback URL; returnTo (optional) is the storefront path to
+// come back to.
+func (s *Service) StartOAuth(ctx context.Context, provider, redirectURI, returnTo string) (OAuthStart, error) {
 	if err := checkReturnTo(returnTo); err != nil {
-		return "", err
+		return OAuthStart{}, err
 	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	state := base64.RawURLEncoding.EncodeToString(b)
+	state, binding := randomString(), randomString()
 	verifier := oauth2.GenerateVerifier()
 	var p Provider
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
@@ -478,19 +483,28 @@ func (s *Service) StartOAuth(ctx context.Context, provider, redirectURI, returnT
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `
-INSERT INTO oauth_states (tenant_id, state_hash, provider_id, code_verifier, redirect_uri, return_to, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`, tid, stateHash(state), p.ID, verifier, redirectURI, returnTo, oauthStateTTL.Seconds())
+INSERT INTO oauth_states (tenant_id, state_hash, provider_id, code_verifier, redirect_uri, return_to, browser_hash, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8))`,
+			tid, stateHash(state), p.ID, verifier, redirectURI, returnTo, stateHash(binding), oauthStateTTL.Seconds())
 		return err
 	})
 	if err != nil {
-		return "", err
+		return OAuthStart{}, err
 	}
 	if p.Style == StyleWeChat {
 		q := url.Values{"appid": {p.ClientID}, "redirect_uri": {redirectURI}, "response_type": {"code"},
 			"scope": {strings.Join(p.Scopes, ",")}, "state": {state}}
-		return withQuery(p.AuthorizeURL, q) + "#wechat_redirect", nil
+		return OAuthStart{URL: withQuery(p.AuthorizeURL, q) + "#wechat_redirect", Binding: binding}, nil
 	}
-	return oauthConfig(p, redirectURI).AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), nil
+	return OAuthStart{URL: oauthConfig(p, redirectURI).AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)), Binding: binding}, nil
+}
+
+func randomString() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func withQuery(base string, q url.Values) string {
@@ -506,12 +520,14 @@ func oauthConfig(p Provider, redirectURI string) *oauth2.Config {
 		Endpoint: oauth2.Endpoint{AuthURL: p.AuthorizeURL, TokenURL: p.TokenURL}}
 }
 
-// OAuthCallback is what the provider sent back to the callback URL.
+// OAuthCallback is what the provider sent back to the callback URL, with
+// the binding the browser kept since StartOAuth.
 type OAuthCallback struct {
 	State            string
 	Code             string
 	Error            string
 	ErrorDescription string
+	Binding          string
 }
 
 // OAuthResult is a member logged in through a provider.
@@ -540,10 +556,11 @@ func (s *Service) FinishOAuth(ctx context.Context, provider string, cb OAuthCall
 		RedirectURI string     `db:"redirect_uri"`
 		ReturnTo    string     `db:"return_to"`
 		Expired     bool       `db:"expired"`
+		Browser     []byte     `db:"browser_hash"`
 	}
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		return tx.GetContext(ctx, &st, `DELETE FROM oauth_states WHERE tenant_id = $1 AND state_hash = $2
-RETURNING provider_id, code_verifier, redirect_uri, return_to, expires_at < now() AS expired`, tenancy.ID(ctx), stateHash(cb.State))
+RETURNING provider_id, code_verifier, redirect_uri, return_to, browser_hash, expires_at < now() AS expired`, tenancy.ID(ctx), stateHash(cb.State))
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return OAuthResult{}, badState
@@ -560,7 +577,7 @@ RETURNING provider_id, code_verifier, redirect_uri, return_to, expires_at < now(
 	switch {
 	case err != nil:
 		return OAuthResult{}, err
-	case st.Expired || st.ProviderID != p.ID:
+	case st.Expired || st.ProviderID != p.ID || !bytes.Equal(st.Browser, stateHash(cb.Binding)):
 		return OAuthResult{}, badState
 	case cb.Error != "":
 		return OAuthResult{}, errs.E(errs.Unauthenticated, "the provider did not sign you in: %s %s", cb.Error, cb.ErrorDescription)

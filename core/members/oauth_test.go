@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -149,16 +150,21 @@ func newFakeIdP(t *testing.T) *fakeIdP {
 	return f
 }
 
-// browser is a client that does not follow redirects, so the test sees each.
-var browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// browser keeps cookies and does not follow redirects, so the test sees each.
+type browser struct{ *http.Client }
 
-func get(t *testing.T, rawURL, tenant string) (*http.Response, string) {
+func newBrowser() browser {
+	jar, _ := cookiejar.New(nil)
+	return browser{&http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (br browser) get(t *testing.T, rawURL, tenant string) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", rawURL, nil)
 	if tenant != "" {
 		req.Header.Set("X-Tenant", tenant)
 	}
-	res, err := browser.Do(req)
+	res, err := br.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,22 +175,22 @@ func get(t *testing.T, rawURL, tenant string) (*http.Response, string) {
 
 // login walks the browser through start → provider → callback and returns
 // the callback's URL (for replays) and its answer.
-func login(t *testing.T, e *apptest.Env, shop apptest.Shop, provider, returnTo string) (callback string, res *http.Response, body string) {
+func (b browser) login(t *testing.T, e *apptest.Env, shop apptest.Shop, provider, returnTo string) (callback string, res *http.Response, body string) {
 	t.Helper()
 	start := e.Srv.URL + "/api/v1/shop/oauth/" + provider + "/start"
 	if returnTo != "" {
 		start += "?return_to=" + url.QueryEscape(returnTo)
 	}
-	res, body = get(t, start, shop.Slug)
+	res, body = b.get(t, start, shop.Slug)
 	if res.StatusCode != 302 {
 		t.Fatalf("start: %d %s", res.StatusCode, body)
 	}
-	res, body = get(t, strings.Split(res.Header.Get("Location"), "#")[0], "")
+	res, body = b.get(t, strings.Split(res.Header.Get("Location"), "#")[0], "")
 	if res.StatusCode != 302 {
 		t.Fatalf("provider authorize: %d %s", res.StatusCode, body)
 	}
 	callback = res.Header.Get("Location")
-	res, body = get(t, callback, shop.Slug)
+	res, body = b.get(t, callback, shop.Slug)
 	return callback, res, body
 }
 
@@ -222,7 +228,8 @@ func TestOAuthLogin(t *testing.T) {
 		Body: map[string]string{"email": "lei@example.com", "password": apptest.Password}})
 	idp.user = map[string]any{"sub": "user-1", "name": "李雷", "picture": "https://cdn.example/lei.png", "email": "lei@example.com", "email_verified": true}
 
-	callback, cres, body := login(t, e, shop, "idp", "/account")
+	br := newBrowser()
+	callback, cres, body := br.login(t, e, shop, "idp", "/account")
 	if cres.StatusCode != 303 || !strings.HasPrefix(cres.Header.Get("Location"), "/account#") || !strings.Contains(cres.Header.Get("Location"), "token=bmt_") {
 		t.Fatalf("callback: %d %s %s", cres.StatusCode, cres.Header.Get("Location"), body)
 	}
@@ -237,29 +244,40 @@ func TestOAuthLogin(t *testing.T) {
 	}
 
 	t.Run("replayed callback", func(t *testing.T) {
-		res, body := get(t, callback, shop.Slug)
+		res, body := br.get(t, callback, shop.Slug)
 		if res.StatusCode != 422 || !strings.Contains(body, `"invalid_state"`) {
 			t.Fatalf("replay: %d %s", res.StatusCode, body)
 		}
 	})
+	t.Run("a callback link opened in another browser", func(t *testing.T) {
+		// The attacker starts a login and signs in at the provider, then
+		// sends the callback link to a victim (login CSRF).
+		attacker, victim := newBrowser(), newBrowser()
+		res, _ := attacker.get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/start", shop.Slug)
+		res, _ = attacker.get(t, res.Header.Get("Location"), "")
+		res, body := victim.get(t, res.Header.Get("Location"), shop.Slug)
+		if res.StatusCode != 422 || !strings.Contains(body, `"invalid_state"`) {
+			t.Fatalf("callback without the binding cookie: %d %s", res.StatusCode, body)
+		}
+	})
 	t.Run("bad state", func(t *testing.T) {
-		res, body := get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/callback?state=forged&code=code-1", shop.Slug)
+		res, body := br.get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/callback?state=forged&code=code-1", shop.Slug)
 		if res.StatusCode != 422 || !strings.Contains(body, `"state"`) {
 			t.Fatalf("bad state: %d %s", res.StatusCode, body)
 		}
 	})
 	t.Run("replayed code with a fresh state", func(t *testing.T) {
-		res, _ := get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/start", shop.Slug)
+		res, _ := br.get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/start", shop.Slug)
 		loc, _ := url.Parse(res.Header.Get("Location"))
 		old, _ := url.Parse(callback)
 		q := url.Values{"state": {loc.Query().Get("state")}, "code": {old.Query().Get("code")}}
-		res, body := get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/callback?"+q.Encode(), shop.Slug)
+		res, body := br.get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/callback?"+q.Encode(), shop.Slug)
 		if res.StatusCode != 401 || !strings.Contains(body, `"rejected"`) {
 			t.Fatalf("replayed code: %d %s", res.StatusCode, body)
 		}
 	})
 	t.Run("second login finds the same member", func(t *testing.T) {
-		_, res, body := login(t, e, shop, "idp", "")
+		_, res, body := br.login(t, e, shop, "idp", "")
 		var out members.OAuthResult
 		if err := json.Unmarshal([]byte(body), &out); err != nil || res.StatusCode != 200 {
 			t.Fatalf("second login: %d %s", res.StatusCode, body)
@@ -274,7 +292,7 @@ func TestOAuthLogin(t *testing.T) {
 		}
 	})
 	t.Run("unsafe return_to", func(t *testing.T) {
-		res, body := get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/start?return_to="+url.QueryEscape("//evil.example/"), shop.Slug)
+		res, body := br.get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/start?return_to="+url.QueryEscape("//evil.example/"), shop.Slug)
 		if res.StatusCode != 422 || !strings.Contains(body, "return_to") {
 			t.Fatalf("return_to: %d %s", res.StatusCode, body)
 		}
@@ -285,7 +303,7 @@ func TestOAuthLogin(t *testing.T) {
 			t.Fatalf("delete used provider: %s", res)
 		}
 		e.Must(200, owner(shop, "PATCH", "/api/v1/admin/oauth-providers/"+string(p.ID), map[string]any{"enabled": false}))
-		if res, _ := get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/start", shop.Slug); res.StatusCode != 404 {
+		if res, _ := br.get(t, e.Srv.URL+"/api/v1/shop/oauth/idp/start", shop.Slug); res.StatusCode != 404 {
 			t.Fatalf("start with a disabled provider: %d", res.StatusCode)
 		}
 	})
@@ -305,7 +323,7 @@ func TestOAuthWeChat(t *testing.T) {
 		t.Fatalf("login providers: %+v", providers)
 	}
 	idp.user = map[string]any{"openid": "o-123", "nickname": "韩梅梅", "headimgurl": "https://thirdwx.example/h.png", "unionid": "u-o-123"}
-	_, res, body := login(t, e, shop, "wechat", "")
+	_, res, body := newBrowser().login(t, e, shop, "wechat", "")
 	var out members.OAuthResult
 	if err := json.Unmarshal([]byte(body), &out); err != nil || res.StatusCode != 200 || !out.Created || out.Member.Name != "韩梅梅" {
 		t.Fatalf("wechat login: %d %s", res.StatusCode, body)
