@@ -140,6 +140,13 @@ func (s *Service) InviteStaff(ctx context.Context, in InviteInput) (Invited, err
 		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE`, tid); err != nil {
 			return err
 		}
+		var member bool
+		if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM tenant_staff s JOIN staff_users u ON u.id = s.user_id WHERE s.tenant_id = $1 AND u.email = $2)`, tid, email); err != nil {
+			return err
+		}
+		if member {
+			return errs.Field("email", "already_member", "this person is already on the staff")
+		}
 		plan, err := s.CurrentPlan(ctx, tx)
 		if err != nil {
 			return err

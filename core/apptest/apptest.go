@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/banyanmall/banyan/core/app"
 	"github.com/banyanmall/banyan/core/config"
 	"github.com/banyanmall/banyan/core/dbtest"
+	"github.com/banyanmall/banyan/core/tenancy"
 )
 
 // Env is one running Banyan.
@@ -127,6 +130,10 @@ func (e *Env) Do(r Req) *Resp {
 		req.Header.Set("X-Tenant", r.Tenant)
 	}
 	for k, v := range r.Header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := e.Srv.Client().Do(req)
@@ -226,4 +233,51 @@ func (e *Env) Member(shop Shop) (token, id string) {
 	}
 	res.Decode(e.T, &out)
 	return out.Token, out.Member.ID
+}
+
+// DoHost sends a request with the given Host header (tenant by host).
+func (e *Env) DoHost(host string, r Req) *Resp {
+	e.T.Helper()
+	if r.Header == nil {
+		r.Header = map[string]string{}
+	}
+	r.Header["Host"] = host
+	return e.Do(r)
+}
+
+// SMS captures one-time codes instead of sending them.
+type SMS struct {
+	mu   sync.Mutex
+	last map[string]string
+}
+
+// Send records the message's code.
+func (s *SMS) Send(_ context.Context, _ tenancy.TenantID, phone, message string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := codeRe.FindString(message); m != "" {
+		s.last[phone] = m
+	}
+	return nil
+}
+
+var codeRe = regexp.MustCompile(`\d{6}`)
+
+// Code returns the last code sent to phone.
+func (s *SMS) Code(tb testing.TB, phone string) string {
+	tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.last[phone]
+	if !ok {
+		tb.Fatalf("no code was sent to %s", phone)
+	}
+	return c
+}
+
+// CaptureSMS makes the app send one-time codes to the returned capture.
+func (e *Env) CaptureSMS() *SMS {
+	s := &SMS{last: map[string]string{}}
+	e.App.Members.SMS = s
+	return s
 }

@@ -80,6 +80,11 @@ func (d *DB) InTenant(ctx context.Context, fn func(tx *Tx) error) error {
 
 // InTenantID runs fn in a transaction scoped to tenant id.
 func (d *DB) InTenantID(ctx context.Context, id tenancy.TenantID, fn func(tx *Tx) error) error {
+	if id == "" {
+		// Running unscoped here would turn a missing tenant into a platform
+		// transaction; refuse instead.
+		return errors.New("db: InTenantID without a tenant")
+	}
 	return d.run(ctx, string(id), fn)
 }
 
