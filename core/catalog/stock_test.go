@@ -1,0 +1,184 @@
+package catalog_test
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/banyanmall/banyan/core/catalog"
+	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/errs"
+)
+
+// TestReserveRace: 200 buyers race for a stock of 50; exactly 50 get one.
+func TestReserveRace(t *testing.T) {
+	e := newEnv(t)
+	ctx := e.shop("free")
+	p := e.product(ctx, "限量款", nil, "99")
+	sku := p.SKUs[0].ID
+	stock := 50
+	if _, err := e.s.Bulk(ctx, catalog.BulkInput{SKUCodes: []string{p.SKUs[0].Code}, Stock: &stock}); err != nil {
+		t.Fatal(err)
+	}
+	var ok, short atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := e.d.App.InTenant(ctx, func(tx *db.Tx) error {
+				return e.s.Reserve(ctx, tx, []catalog.Line{{SKU: sku, Qty: 1}})
+			})
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errs.Is(err, errs.InsufficientStock):
+				short.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 50 || short.Load() != 150 {
+		t.Fatalf("%d reserved, %d refused; want 50 and 150", ok.Load(), short.Load())
+	}
+	if n := e.count(`SELECT stock FROM skus WHERE id = $1`, sku); n != 0 {
+		t.Fatalf("stock left %d", n)
+	}
+}
+
+func TestReserveIsAllOrNothingAndRelease(t *testing.T) {
+	e := newEnv(t)
+	ctx := e.shop("free")
+	a := e.product(ctx, "A", nil, "10") // stock 10
+	b := e.product(ctx, "B", nil, "20") // stock 10
+	lines := []catalog.Line{{SKU: a.SKUs[0].ID, Qty: 3}, {SKU: b.SKUs[0].ID, Qty: 11}}
+	err := e.d.App.InTenant(ctx, func(tx *db.Tx) error { return e.s.Reserve(ctx, tx, lines) })
+	if !errs.Is(err, errs.InsufficientStock) || !strings.Contains(err.Error(), b.SKUs[0].Code) || fieldsOf(err)["lines[1]"] == "" {
+		t.Fatalf("want insufficient stock naming %s and lines[1], got %v", b.SKUs[0].Code, err)
+	}
+	if n := e.count(`SELECT stock FROM skus WHERE id = $1`, a.SKUs[0].ID); n != 10 {
+		t.Fatalf("A's stock %d after a failed order; want 10", n)
+	}
+	// Two lines of the same SKU add up.
+	err = e.d.App.InTenant(ctx, func(tx *db.Tx) error {
+		return e.s.Reserve(ctx, tx, []catalog.Line{{SKU: a.SKUs[0].ID, Qty: 4}, {SKU: a.SKUs[0].ID, Qty: 4}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.d.App.InTenant(ctx, func(tx *db.Tx) error {
+		return e.s.Release(ctx, tx, []catalog.Line{{SKU: a.SKUs[0].ID, Qty: 5}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count(`SELECT stock FROM skus WHERE id = $1`, a.SKUs[0].ID); n != 7 {
+		t.Fatalf("stock %d, want 10-8+5 = 7", n)
+	}
+	// Another shop's SKU is not found.
+	other := e.shop("free")
+	err = e.d.App.InTenant(other, func(tx *db.Tx) error {
+		return e.s.Reserve(other, tx, []catalog.Line{{SKU: a.SKUs[0].ID, Qty: 1}})
+	})
+	if !errs.Is(err, errs.NotFound) {
+		t.Fatalf("another shop's SKU: %v", err)
+	}
+}
+
+func TestSKUsForQuote(t *testing.T) {
+	e := newEnv(t)
+	ctx := e.shop("free")
+	cat := e.category(ctx, "数码", nil)
+	p, err := e.s.CreateProduct(ctx, catalog.ProductInput{
+		Title: "耳机", CategoryID: cat, Status: catalog.OnSale, Images: []string{"https://img.example/a.png"}, PointsPrice: ptr(500),
+		Distribution: &catalog.Distribution{Mode: catalog.DistNone},
+		SKUs:         []catalog.SKUInput{{Code: "EAR-1", Price: dec("199.00"), Stock: 3}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var views []catalog.SKUView
+	err = e.d.App.InTenant(ctx, func(tx *db.Tx) error {
+		var err error
+		views, err = e.s.SKUsForQuote(ctx, tx, []catalog.SKUID{catalog.SKUID(uuid.NewString()), p.SKUs[0].ID, "junk"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(views) != 1 {
+		t.Fatalf("views %+v", views)
+	}
+	v := views[0]
+	if v.ProductID != p.ID || *v.CategoryID != *cat || v.Title != "耳机" || v.Price.String() != "199" || v.Stock != 3 ||
+		v.Status != catalog.OnSale || v.Image != "https://img.example/a.png" || v.Distribution.Mode != "none" || *v.PointsPrice != 500 {
+		t.Fatalf("view %+v", v)
+	}
+}
+
+func TestRecordPurchaseAndRecommendations(t *testing.T) {
+	e := newEnv(t)
+	e.runJobs()
+	ctx := e.shop("free")
+	cat := e.category(ctx, "服装", nil)
+	shirt := e.product(ctx, "衬衫", cat, "100")
+	tie := e.product(ctx, "领带", nil, "50")
+	belt := e.product(ctx, "皮带", nil, "80")
+	socks := e.product(ctx, "袜子", cat, "10")
+	coat := e.product(ctx, "大衣", cat, "900")
+	_ = socks
+	buy := func(ids ...catalog.ProductID) {
+		t.Helper()
+		order := uuid.NewString()
+		for i := 0; i < 2; i++ { // twice: the second call changes nothing
+			err := e.d.App.InTenant(ctx, func(tx *db.Tx) error {
+				return e.s.RecordPurchase(ctx, tx, "", order, ids)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	buy(shirt.ID, tie.ID)
+	buy(shirt.ID, tie.ID)
+	buy(shirt.ID, belt.ID)
+	if n := e.count(`SELECT count(*) FROM catalog_purchases`); n != 6 {
+		t.Fatalf("%d purchase rows, want 6", n)
+	}
+	// A visitor looked at the shirt and the coat; another one at the shirt.
+	for _, v := range []catalog.Viewer{{VisitorID: "visitor-aaaa"}, {VisitorID: "visitor-bbbb"}} {
+		if _, err := e.s.ShopProduct(ctx, shirt.ID, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.s.ShopProduct(ctx, coat.ID, catalog.Viewer{VisitorID: "visitor-aaaa"}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := e.s.Recommend(ctx, &shirt.ID, catalog.Viewer{VisitorID: "visitor-bbbb"}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{}
+	for _, r := range recs {
+		got = append(got, r.Product.Title+":"+r.Reason)
+	}
+	want := "领带:bought_together 皮带:bought_together 大衣:also_viewed 袜子:for_you"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("recommendations %v\nwant %s", got, want)
+	}
+	// A stranger with no history gets best sellers; the sales counts are
+	// computed by a job from the purchases.
+	waitFor(t, func() bool { return e.count(`SELECT sales_count FROM products WHERE id = $1`, shirt.ID) == 3 })
+	recs, err = e.s.Recommend(ctx, nil, catalog.Viewer{}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].Product.ID != shirt.ID || recs[0].Reason != "best_seller" || recs[1].Product.ID != tie.ID {
+		t.Fatalf("best sellers %+v", recs)
+	}
+}
