@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/banyanmall/banyan/core/authz"
+	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/identity"
@@ -59,6 +60,8 @@ type Server struct {
 
 	// Marketing is the coupon service.
 	Marketing *marketing.Service
+	// Catalog is the catalogue.
+	Catalog *catalog.Service
 
 	router   *mux.Router
 	reqTotal *prometheus.CounterVec

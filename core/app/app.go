@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,9 +14,11 @@ import (
 
 	"github.com/banyanmall/banyan/core/api"
 	"github.com/banyanmall/banyan/core/authz"
+	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/config"
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/identity"
+	"github.com/banyanmall/banyan/core/jobs"
 	"github.com/banyanmall/banyan/core/marketing"
 	"github.com/banyanmall/banyan/core/members"
 	"github.com/banyanmall/banyan/tenants"
@@ -35,6 +38,9 @@ type App struct {
 
 	// Marketing is the coupon service.
 	Marketing *marketing.Service
+	// Catalog is the catalogue; Jobs runs the background jobs (River).
+	Catalog *catalog.Service
+	Jobs    *jobs.Runner
 
 	cancel context.CancelFunc
 }
@@ -43,6 +49,8 @@ type App struct {
 type Options struct {
 	AdminUI    http.Handler
 	Storefront http.Handler
+	// Jobs tunes the job runner (tests poll faster).
+	Jobs jobs.Options
 }
 
 // New builds the app. The context bounds background work (the policy
@@ -70,6 +78,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	a.Marketing = &marketing.Service{DB: d, Members: a.Members}
 	a.Members.CouponCounts = a.Marketing.CountsFor
 	a.Tenants = &tenants.Service{DB: d, Staff: a.Staff, Authz: a.Authz, BaseDomain: cfg.BaseDomain}
+	a.Jobs = jobs.New(d.DB.DB, log, opt.Jobs)
+	a.Catalog = &catalog.Service{DB: d, Tenants: a.Tenants, Log: log,
+		Uploads:     catalog.FileStorage{Dir: filepath.Join(cfg.DataDir, "uploads")},
+		ImportFiles: catalog.FileStorage{Dir: filepath.Join(cfg.DataDir, "imports")}}
+	catalog.Register(a.Jobs, a.Catalog)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -80,12 +93,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		AdminUI: opt.AdminUI, Storefront: opt.Storefront,
 	}
 	a.Server.Marketing = a.Marketing
+	a.Server.Catalog = a.Catalog
 	a.Handler = a.Server.Handler()
+	// Started last: every capability registers its workers above.
+	if err := a.Jobs.Start(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
 // Close stops background work and closes the pool.
 func (a *App) Close() {
+	if a.Jobs != nil {
+		a.Jobs.Close()
+	}
 	a.cancel()
 	if a.DB != nil {
 		a.DB.Close()

@@ -24,6 +24,7 @@ import (
 	"github.com/banyanmall/banyan/core/app"
 	"github.com/banyanmall/banyan/core/config"
 	"github.com/banyanmall/banyan/core/dbtest"
+	"github.com/banyanmall/banyan/core/jobs"
 	"github.com/banyanmall/banyan/core/tenancy"
 )
 
@@ -53,7 +54,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 	if os.Getenv("BANYAN_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	a, err := app.New(context.Background(), cfg, log, app.Options{})
+	a, err := app.New(context.Background(), cfg, log, app.Options{Jobs: jobs.Options{PollInterval: 50 * time.Millisecond, TestOnly: true}})
 	if err != nil {
 		tb.Fatalf("start app: %v", err)
 	}
