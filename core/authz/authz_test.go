@@ -132,7 +132,9 @@ func TestReplicasSeeRoleChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	notify(t, d)
-	waitFor(t, func() bool { return !b.Allowed(user, tenant, "catalog:write") && b.Allowed(user, tenant, "orders:write") })
+	waitFor(t, func() bool {
+		return !b.Allowed(user, tenant, "catalog:write") && b.Allowed(user, tenant, "orders:write")
+	})
 }
 
 func notify(t *testing.T, d *dbtest.DB) {
