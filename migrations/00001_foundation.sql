@@ -37,6 +37,8 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE O
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO banyan_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO banyan_app;
 GRANT USAGE ON SCHEMA public TO banyan_app;
+-- /readyz compares the applied version with the embedded migrations.
+GRANT SELECT ON goose_db_version TO banyan_app;
 
 -- ---------------------------------------------------------------- platform
 CREATE TABLE plans (

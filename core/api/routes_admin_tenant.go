@@ -58,7 +58,7 @@ func (s *Server) handleInviteStaff(w http.ResponseWriter, r *http.Request) error
 	out := invitedResp{StaffMember: inv.StaffMember}
 	if inv.InviteToken != "" {
 		// No mail is sent by the platform yet: the inviter passes the link on.
-		out.InviteURL = "/admin/#/accept-invite?token=" + inv.InviteToken
+		out.InviteURL = "/admin/accept-invite?token=" + inv.InviteToken
 		s.Log.InfoContext(r.Context(), "staff invited", "email", inv.Email, "invite_url", out.InviteURL)
 	}
 	return writeJSON(w, http.StatusCreated, out)

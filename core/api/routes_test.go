@@ -129,3 +129,27 @@ func TestUnknownRouteIsProblem(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+func TestOperationsEndpoints(t *testing.T) {
+	e := apptest.New(t)
+	e.Must(200, apptest.Req{Method: "GET", Path: "/healthz"})
+	res := e.Must(200, apptest.Req{Method: "GET", Path: "/readyz"})
+	var ready struct {
+		Ready  bool
+		Checks []struct {
+			Name string
+			OK   bool
+		}
+	}
+	res.Decode(t, &ready)
+	if !ready.Ready || len(ready.Checks) < 2 {
+		t.Fatalf("not ready: %s", res.Body)
+	}
+	e.Signup("metrics-shop")
+	res = e.Must(200, apptest.Req{Method: "GET", Path: "/metrics"})
+	for _, want := range []string{`banyan_http_requests_total{method="POST",route="signup",status="201"}`, "banyan_http_request_seconds_bucket", `go_sql_max_open_connections{db_name="banyan"}`} {
+		if !strings.Contains(string(res.Body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

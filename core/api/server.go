@@ -82,7 +82,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.AdminUI != nil {
 		r.PathPrefix("/admin/").Handler(s.AdminUI)
-		r.Handle("/admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently))
+		r.Handle("/admin", s.AdminUI)
 	}
 	if s.Storefront != nil {
 		r.PathPrefix("/").Handler(s.Storefront)

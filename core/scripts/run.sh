@@ -61,10 +61,23 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 export BANYAN_ADDR=":$PORT" BANYAN_PLUGIN_DIR=$PLUGIN_DIR BANYAN_DATA_DIR=$DATA_DIR
+export BANYAN_DEFAULT_TENANT=${BANYAN_DEFAULT_TENANT:-demo}
+export BANYAN_PUBLIC_URL=${BANYAN_PUBLIC_URL:-http://localhost:$PORT}
 bin/banyan migrate up
-bin/banyan seed
+logins=$(bin/banyan seed)
 
-echo "run: serving on http://localhost:$PORT (admin console at /admin); Ctrl-C stops it" >&2
+cat >&2 <<BANNER
+
+  Banyan is starting on http://localhost:$PORT
+    storefront (demo shop)  http://localhost:$PORT/   (also http://demo.localhost:$PORT/)
+    admin consoles          http://localhost:$PORT/admin/
+    API                     http://localhost:$PORT/api/v1/   (OpenAPI: /api/v1/openapi.json)
+    health                  http://localhost:$PORT/healthz  /readyz  /metrics
+    database                ${DATABASE_URL%%\?*}
+$logins
+  Ctrl-C stops everything this command started.
+
+BANNER
 # Own session: a signal reaches the server once, from here, and the
 # PostgreSQL shutdown waits until the server is gone.
 setsid bin/banyan serve &

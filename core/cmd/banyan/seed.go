@@ -32,8 +32,13 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := a.Authz.Reload(ctx); err != nil {
 		return err
 	}
+	printLogins := func() {
+		fmt.Printf("    merchant owner (demo)   %s / %s\n", demoOwnerEmail, demoOwnerPassword)
+		fmt.Printf("    platform operator       %s / %s\n", operatorEmail, operatorPassword)
+	}
 	if _, err := a.Tenants.Resolve(ctx, "", demoSlug, ""); err == nil {
 		log.Info("demo shop already seeded")
+		printLogins()
 		return nil
 	}
 	res, err := a.Tenants.Signup(ctx, tenants.SignupInput{ShopName: "Banyan 演示商城", Slug: demoSlug, Email: demoOwnerEmail, Password: demoOwnerPassword}, "")
@@ -41,5 +46,6 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("seed demo shop: %w", err)
 	}
 	log.Info("demo shop seeded", "tenant", res.Tenant.ID)
+	printLogins()
 	return nil
 }
