@@ -24,6 +24,7 @@ import (
 	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
+	"github.com/banyanmall/banyan/core/finance"
 	"github.com/banyanmall/banyan/core/identity"
 	"github.com/banyanmall/banyan/core/marketing"
 	"github.com/banyanmall/banyan/core/members"
@@ -62,6 +63,8 @@ type Server struct {
 	Marketing *marketing.Service
 	// Catalog is the catalogue.
 	Catalog *catalog.Service
+	// Finance is the ledger.
+	Finance *finance.Service
 
 	router   *mux.Router
 	reqTotal *prometheus.CounterVec

@@ -17,6 +17,7 @@ import (
 	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/config"
 	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/finance"
 	"github.com/banyanmall/banyan/core/identity"
 	"github.com/banyanmall/banyan/core/jobs"
 	"github.com/banyanmall/banyan/core/marketing"
@@ -41,6 +42,8 @@ type App struct {
 	// Catalog is the catalogue; Jobs runs the background jobs (River).
 	Catalog *catalog.Service
 	Jobs    *jobs.Runner
+	// Finance is the double-entry ledger.
+	Finance *finance.Service
 
 	cancel context.CancelFunc
 }
@@ -79,6 +82,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	a.Members.CouponCounts = a.Marketing.CountsFor
 	a.Tenants = &tenants.Service{DB: d, Staff: a.Staff, Authz: a.Authz, BaseDomain: cfg.BaseDomain}
 	a.Jobs = jobs.New(d.DB.DB, log, opt.Jobs)
+	a.Finance = &finance.Service{DB: d}
 	a.Catalog = &catalog.Service{DB: d, Tenants: a.Tenants, Log: log,
 		Uploads:     catalog.FileStorage{Dir: filepath.Join(cfg.DataDir, "uploads")},
 		ImportFiles: catalog.FileStorage{Dir: filepath.Join(cfg.DataDir, "imports")}}
@@ -94,6 +98,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	}
 	a.Server.Marketing = a.Marketing
 	a.Server.Catalog = a.Catalog
+	a.Server.Finance = a.Finance
 	a.Handler = a.Server.Handler()
 	// Started last: every capability registers its workers above.
 	if err := a.Jobs.Start(ctx); err != nil {
