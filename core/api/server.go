@@ -28,6 +28,9 @@ import (
 	"github.com/banyanmall/banyan/core/identity"
 	"github.com/banyanmall/banyan/core/marketing"
 	"github.com/banyanmall/banyan/core/members"
+	"github.com/banyanmall/banyan/core/pluginhost"
+	"github.com/banyanmall/banyan/core/plugins"
+	"github.com/banyanmall/banyan/core/promotions"
 	"github.com/banyanmall/banyan/core/reqctx"
 	"github.com/banyanmall/banyan/core/tenancy"
 	"github.com/banyanmall/banyan/tenants"
@@ -65,6 +68,11 @@ type Server struct {
 	Catalog *catalog.Service
 	// Finance is the ledger.
 	Finance *finance.Service
+	// Plugins is the plugin host; TenantPlugins the shops' plugin settings;
+	// Promotions the promotions engine.
+	Plugins       *pluginhost.Host
+	TenantPlugins *plugins.Service
+	Promotions    *promotions.Service
 
 	router   *mux.Router
 	reqTotal *prometheus.CounterVec

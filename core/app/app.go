@@ -22,6 +22,9 @@ import (
 	"github.com/banyanmall/banyan/core/jobs"
 	"github.com/banyanmall/banyan/core/marketing"
 	"github.com/banyanmall/banyan/core/members"
+	"github.com/banyanmall/banyan/core/pluginhost"
+	"github.com/banyanmall/banyan/core/plugins"
+	"github.com/banyanmall/banyan/core/promotions"
 	"github.com/banyanmall/banyan/tenants"
 )
 
@@ -44,6 +47,13 @@ type App struct {
 	Jobs    *jobs.Runner
 	// Finance is the double-entry ledger.
 	Finance *finance.Service
+
+	// Plugins runs the plugin processes (one host for all tenants);
+	// TenantPlugins is which plugins each shop enabled, with their config;
+	// Promotions is the promotions engine (campaigns, the quote's step).
+	Plugins       *pluginhost.Host
+	TenantPlugins *plugins.Service
+	Promotions    *promotions.Service
 
 	cancel context.CancelFunc
 }
@@ -91,6 +101,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(d.DB.DB, "banyan"))
+	if a.Plugins, err = pluginhost.New(pluginhost.Options{Dir: cfg.PluginDir, CallTimeout: cfg.PluginTimeout, Logger: log, Registerer: reg}); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.TenantPlugins = &plugins.Service{DB: d, Host: a.Plugins, Tenants: a.Tenants}
+	a.Promotions = &promotions.Service{DB: d, Host: a.Plugins, Plugins: a.TenantPlugins}
 	a.Server = &api.Server{
 		Log: log, DB: d, Tenants: a.Tenants, Staff: a.Staff, Members: a.Members, Authz: a.Authz, Metrics: reg,
 		Cfg:     api.Config{BaseDomain: cfg.BaseDomain, DefaultTenant: cfg.DefaultTenant, TrustProxy: cfg.TrustProxy, Version: "0.1.0"},
@@ -99,6 +115,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	a.Server.Marketing = a.Marketing
 	a.Server.Catalog = a.Catalog
 	a.Server.Finance = a.Finance
+	a.Server.Plugins, a.Server.TenantPlugins, a.Server.Promotions = a.Plugins, a.TenantPlugins, a.Promotions
+	a.Server.Ready = append(a.Server.Ready, func(context.Context) (string, bool, any) {
+		ok, detail := plugins.Ready(a.Plugins)
+		return "plugins", ok, detail
+	})
 	a.Handler = a.Server.Handler()
 	// Started last: every capability registers its workers above.
 	if err := a.Jobs.Start(ctx); err != nil {
@@ -114,6 +135,9 @@ func (a *App) Close() {
 		a.Jobs.Close()
 	}
 	a.cancel()
+	if a.Plugins != nil {
+		a.Plugins.Close()
+	}
 	if a.DB != nil {
 		a.DB.Close()
 	}

@@ -21,6 +21,8 @@ var platformTables = map[string]bool{
 	"auth_throttle":      true,
 	"casbin_rule":        true,
 	"platform_audit_log": true,
+	// Which plans may use a plugin: a registry of platform decisions.
+	"plugin_availability": true,
 }
 
 // TestSchemaTenancyRules reads the catalogue and fails on any table that

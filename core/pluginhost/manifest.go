@@ -62,8 +62,11 @@ var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 // each: the manifest's fields, protocol 1, a config schema that compiles,
 // a binary whose sha256 matches. A plugin that fails any check comes back
 // with Refused set; Discover never fails for one plugin's sake. A missing
-// directory holds no plugins.
+// directory, or none (""), holds no plugins.
 func Discover(dir string) ([]Found, error) {
+	if dir == "" {
+		return nil, nil // no directory configured: no plugins (not the working directory's)
+	}
 	files, err := filepath.Glob(filepath.Join(dir, "*"+ManifestSuffix))
 	if err != nil {
 		return nil, err
