@@ -193,8 +193,10 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     if (slug) headers['X-Tenant'] = slug
   }
   headers['Accept-Language'] = hooks.language()
-  let body: string | undefined
-  if (opts.body !== undefined) {
+  let body: string | FormData | undefined
+  if (typeof FormData !== 'undefined' && opts.body instanceof FormData) {
+    body = opts.body // multipart: the browser sets Content-Type with the boundary
+  } else if (opts.body !== undefined) {
     headers['Content-Type'] = 'application/json'
     body = JSON.stringify(opts.body)
   }
@@ -230,6 +232,46 @@ export const http = {
   patch: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PATCH', path, { ...opts, body }),
   put: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PUT', path, { ...opts, body }),
   del: <T = void>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, opts),
+}
+
+/**
+ * Downloads a file from an authenticated endpoint (e.g. an export) and saves
+ * it under the server's file name (Content-Disposition) or `fallbackName`.
+ */
+export async function download(path: string, fallbackName: string, opts: RequestOptions = {}): Promise<void> {
+  const headers: Record<string, string> = { 'Accept-Language': hooks.language() }
+  const token = hooks.token()
+  if (token) headers.Authorization = `Bearer ${token}`
+  if (opts.tenant) {
+    const slug = typeof opts.tenant === 'string' ? opts.tenant : hooks.tenant()
+    if (slug) headers['X-Tenant'] = slug
+  }
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis)
+  let res: Response
+  try {
+    res = await doFetch(buildUrl(path, opts.query), { headers, signal: opts.signal })
+  } catch (e) {
+    throw new ApiError(0, { code: 'network_error', detail: (e as Error)?.message ?? '' })
+  }
+  if (!res.ok) {
+    const err = parseProblem(res.status, await res.text(), res.headers.get('Content-Type') ?? '')
+    if (res.status === 401 && token) {
+      err.handled = true
+      hooks.onUnauthorized(err)
+    }
+    throw err
+  }
+  const blob = await res.blob()
+  const cd = res.headers.get('Content-Disposition') ?? ''
+  const name = /filename="?([^";]+)"?/.exec(cd)?.[1] ?? fallbackName
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
 }
 
 /** A page of a cursor-paginated list. `next_cursor` is empty when there is no more. */

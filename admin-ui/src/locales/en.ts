@@ -1,5 +1,6 @@
 // English. Must have exactly the keys of zh-CN.ts (checked by the type and by tests).
 import type { MessageSchema } from './zh-CN'
+import catalogEn from './catalog.en'
 
 const en: MessageSchema = {
   app: {
@@ -18,6 +19,9 @@ const en: MessageSchema = {
     loading: 'Loading…',
   },
   common: {
+    delete: 'Delete',
+    deleted: 'Deleted',
+    reset: 'Reset',
     save: 'Save',
     cancel: 'Cancel',
     confirm: 'OK',
@@ -44,12 +48,23 @@ const en: MessageSchema = {
     emailInvalid: 'Enter a valid email address',
   },
   menu: {
+    products: 'Products',
+    productEdit: 'Edit product',
+    productImport: 'Import products',
+    categories: 'Categories',
+    members: 'Members',
+    memberDetail: 'Member',
+    memberLevels: 'Member levels',
+    coupons: 'Coupons',
     staff: 'Staff',
     settings: 'Shop settings',
     tenants: 'Tenants',
     plans: 'Plans',
     plugins: 'Plugins',
     group: {
+      catalog: 'Catalogue',
+      customers: 'Customers',
+      marketing: 'Marketing',
       shop: 'Shop',
     },
   },
@@ -284,6 +299,7 @@ const en: MessageSchema = {
     select: 'Select',
     invalidJson: 'Invalid JSON',
   },
+  ...catalogEn,
 }
 
 export default en

@@ -1,6 +1,7 @@
 // 简体中文 (default). Every key here must exist in en.ts and vice versa
 // (enforced by the type below and by src/locales/locales.test.ts).
 // vue-i18n syntax: {name} is a placeholder; write a literal @ as {'@'}, | as {'|'}.
+import catalogZh from './catalog.zh-CN'
 
 const zhCN = {
   app: {
@@ -19,6 +20,9 @@ const zhCN = {
     loading: '加载中…',
   },
   common: {
+    delete: '删除',
+    deleted: '已删除',
+    reset: '重置',
     save: '保存',
     cancel: '取消',
     confirm: '确定',
@@ -45,12 +49,23 @@ const zhCN = {
     emailInvalid: '请输入有效的邮箱地址',
   },
   menu: {
+    products: '商品',
+    productEdit: '编辑商品',
+    productImport: '导入商品',
+    categories: '商品分类',
+    members: '会员',
+    memberDetail: '会员详情',
+    memberLevels: '会员等级',
+    coupons: '优惠券',
     staff: '员工',
     settings: '店铺设置',
     tenants: '租户',
     plans: '套餐',
     plugins: '插件',
     group: {
+      catalog: '商品',
+      customers: '会员',
+      marketing: '营销',
       shop: '店铺',
     },
   },
@@ -285,6 +300,7 @@ const zhCN = {
     select: '请选择',
     invalidJson: 'JSON 格式不正确',
   },
+  ...catalogZh,
 }
 
 export default zhCN

@@ -9,7 +9,7 @@
 // route otherwise. Every section must declare a permission (tested).
 import type { Component } from 'vue'
 import { markRaw } from 'vue'
-import { Box, Connection, Setting, Tickets, User } from '@element-plus/icons-vue'
+import { Box, Connection, Folder, Goods, Setting, Tickets, User } from '@element-plus/icons-vue'
 import type { Console, MenuEntry, Requirement } from '@/utils/permissions'
 
 export interface Section {
@@ -34,6 +34,50 @@ export interface Section {
 
 export const sections: Section[] = [
   // --- merchant admin (permissions for the current shop) ---
+  {
+    console: 'merchant',
+    path: 'products',
+    name: 'merchant.products',
+    titleKey: 'menu.products',
+    permission: 'catalog:read',
+    component: () => import('@/views/merchant/ProductsView.vue'),
+    order: 100,
+    group: 'catalog',
+    icon: markRaw(Goods),
+  },
+  {
+    console: 'merchant',
+    path: 'products/import',
+    name: 'merchant.productImport',
+    titleKey: 'menu.productImport',
+    permission: 'catalog:write',
+    component: () => import('@/views/merchant/ProductImportView.vue'),
+    order: 101,
+    group: 'catalog',
+    hidden: true,
+  },
+  {
+    console: 'merchant',
+    path: 'products/:id',
+    name: 'merchant.productEdit',
+    titleKey: 'menu.productEdit',
+    permission: 'catalog:read',
+    component: () => import('@/views/merchant/ProductEditView.vue'),
+    order: 102,
+    group: 'catalog',
+    hidden: true,
+  },
+  {
+    console: 'merchant',
+    path: 'categories',
+    name: 'merchant.categories',
+    titleKey: 'menu.categories',
+    permission: 'catalog:read',
+    component: () => import('@/views/merchant/CategoriesView.vue'),
+    order: 110,
+    group: 'catalog',
+    icon: markRaw(Folder),
+  },
   {
     console: 'merchant',
     path: 'staff',

@@ -1,0 +1,218 @@
+// Members, member levels, tags, points and coupons (merchant admin, X-Tenant).
+import { http, type Page, type PageParams } from './http'
+
+const T = { tenant: true } as const
+
+export interface MemberLevel {
+  id: string
+  name: string
+  rank: number
+  threshold_kind: 'spend' | 'growth' | (string & {})
+  threshold: string
+  price_factor: string
+  points_multiplier: string
+  free_shipping: boolean
+  created_at: string
+  updated_at: string
+}
+
+export interface MemberLevelInput {
+  name?: string
+  rank?: number
+  threshold_kind?: string
+  threshold?: string
+  price_factor?: string
+  points_multiplier?: string
+  free_shipping?: boolean
+}
+
+export interface MemberTag {
+  id: string
+  name: string
+  members: number
+  created_at: string
+}
+
+export interface MemberSummary {
+  id: string
+  phone: string | null
+  email: string | null
+  name: string
+  avatar_url: string
+  gender: string
+  birthday: string | null
+  status: 'active' | 'disabled' | (string & {})
+  level_id: string | null
+  level_name: string
+  referrer_id: string | null
+  total_spend: string
+  growth: number
+  created_at: string
+}
+
+export interface LevelChange {
+  id: number
+  from_level_id: string | null
+  to_level_id: string | null
+  from_name: string
+  to_name: string
+  reason: string
+  order_id: string | null
+  actor_id: string
+  created_at: string
+}
+
+export interface MemberDetail extends Omit<MemberSummary, 'level_name'> {
+  level: MemberLevel | null
+  tags: MemberTag[] | null
+  points_balance: number
+  identities: string[] | null
+  level_history: LevelChange[] | null
+  /** Coupon counts by status. */
+  coupons: Record<string, number> | null
+  /** Order counts by status. */
+  orders: Record<string, number> | null
+}
+
+export interface MemberQuery extends PageParams {
+  keyword?: string
+  phone?: string
+  email?: string
+  level_id?: string
+  tag_id?: string
+  status?: string
+}
+
+export interface PointsEntry {
+  id: number
+  delta: number
+  balance_after: number
+  kind: string
+  reason: string
+  order_id: string | null
+  expires_at: string | null
+  created_at: string
+}
+
+export interface PointsPage extends Page<PointsEntry> {
+  balance: number
+  expiring_soon: number
+}
+
+export type CouponKind = 'fixed' | 'percent'
+export type CouponScope = 'all' | 'categories' | 'products'
+
+export interface CouponTemplate {
+  id: string
+  name: string
+  description: string
+  kind: CouponKind | (string & {})
+  amount: string
+  percent: string
+  max_discount: string | null
+  min_spend: string
+  scope: CouponScope | (string & {})
+  scope_ids: string[] | null
+  total_quantity: number | null
+  issued_count: number
+  per_member_limit: number
+  claimable: boolean
+  valid_from: string | null
+  valid_until: string | null
+  valid_days: number | null
+  status: 'active' | 'disabled' | (string & {})
+  created_at: string
+  updated_at: string
+}
+
+export interface CouponTemplateInput {
+  name: string
+  description?: string
+  kind: string
+  amount?: string | null
+  percent?: string | null
+  max_discount?: string | null
+  min_spend?: string | null
+  scope: string
+  scope_ids?: string[]
+  total_quantity?: number | null
+  per_member_limit?: number | null
+  claimable?: boolean | null
+  valid_from?: string | null
+  valid_until?: string | null
+  valid_days?: number | null
+}
+
+export interface CouponTemplatePatch {
+  name?: string
+  description?: string
+  claimable?: boolean
+  per_member_limit?: number
+  status?: string
+  total_quantity?: number
+  unlimited?: boolean
+}
+
+export interface IssueInput {
+  member_ids?: string[]
+  level_id?: string
+  tag_id?: string
+}
+
+export interface IssueResult {
+  targeted: number
+  issued: number
+  skipped_limit: number
+  skipped_quantity: number
+}
+
+const id = encodeURIComponent
+
+export function listMembers(q: MemberQuery = {}): Promise<Page<MemberSummary>> {
+  return http.get('/admin/members', { ...T, query: { ...q } })
+}
+export function getMember(mid: string): Promise<MemberDetail> {
+  return http.get(`/admin/members/${id(mid)}`, T)
+}
+export function updateMember(mid: string, patch: { status?: string; level_id?: string | null; tags?: string[] }): Promise<MemberDetail> {
+  return http.patch(`/admin/members/${id(mid)}`, patch, T)
+}
+export function memberPoints(mid: string, p: PageParams = {}): Promise<PointsPage> {
+  return http.get(`/admin/members/${id(mid)}/points`, { ...T, query: { ...p } })
+}
+export function adjustPoints(mid: string, points: number, reason: string): Promise<PointsEntry> {
+  return http.post(`/admin/members/${id(mid)}/points`, { points, reason }, T)
+}
+
+export function listLevels(): Promise<MemberLevel[]> {
+  return http.get('/admin/member-levels', T)
+}
+export function createLevel(input: MemberLevelInput): Promise<MemberLevel> {
+  return http.post('/admin/member-levels', input, T)
+}
+export function updateLevel(lid: string, input: MemberLevelInput): Promise<MemberLevel> {
+  return http.patch(`/admin/member-levels/${id(lid)}`, input, T)
+}
+export function deleteLevel(lid: string): Promise<void> {
+  return http.del(`/admin/member-levels/${id(lid)}`, T)
+}
+
+export function listTags(): Promise<MemberTag[]> {
+  return http.get('/admin/member-tags', T)
+}
+
+export function listCoupons(p: PageParams & { status?: string } = {}): Promise<Page<CouponTemplate>> {
+  return http.get('/admin/coupons', { ...T, query: { ...p } })
+}
+export function createCoupon(input: CouponTemplateInput): Promise<CouponTemplate> {
+  return http.post('/admin/coupons', input, T)
+}
+export function updateCoupon(cid: string, patch: CouponTemplatePatch): Promise<CouponTemplate> {
+  return http.patch(`/admin/coupons/${id(cid)}`, patch, T)
+}
+export function disableCoupon(cid: string): Promise<void> {
+  return http.del(`/admin/coupons/${id(cid)}`, T)
+}
+export function issueCoupon(cid: string, input: IssueInput): Promise<IssueResult> {
+  return http.post(`/admin/coupons/${id(cid)}/issue`, input, T)
+}

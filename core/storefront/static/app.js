@@ -1,0 +1,448 @@
+// Banyan storefront: progressive enhancement of the server-rendered pages
+// and the member's pages (cart, checkout, orders, member centre, login,
+// distributor centre), calling the shop API on the same host with the
+// member token kept in localStorage. No framework, no build step.
+(function () {
+  'use strict';
+  var M = {};
+  try { M = JSON.parse(document.getElementById('i18n').textContent); } catch (e) {}
+  var $ = function (s, el) { return (el || document).querySelector(s); };
+  var $$ = function (s, el) { return Array.prototype.slice.call((el || document).querySelectorAll(s)); };
+  var TOKEN = 'banyan_token', CART = 'banyan_cart', REF = 'banyan_ref';
+  var token = function () { return localStorage.getItem(TOKEN) || ''; };
+  function esc(s) {
+    return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+  function money(v) { var n = Number(v || 0); return (isFinite(n) ? n : 0).toFixed(2); }
+  function sym() { return (window.PRODUCT && window.PRODUCT.symbol) || (document.documentElement.lang === 'en' ? '¥' : '¥'); }
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return 'k' + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  // api calls the shop API; a problem document becomes an Error with
+  // .status, .code and .problem. 401 sends the member to the login page.
+  function api(method, path, body, headers) {
+    var h = { 'Accept': 'application/json' };
+    if (token()) h.Authorization = 'Bearer ' + token();
+    if (body !== undefined) h['Content-Type'] = 'application/json';
+    for (var k in headers || {}) h[k] = headers[k];
+    return fetch('/api/v1/shop' + path, { method: method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' })
+      .then(function (res) {
+        if (res.status === 204) return null;
+        return res.json().catch(function () { return null; }).then(function (j) {
+          if (res.ok) return j;
+          var e = new Error((j && (j.detail || j.title)) || res.statusText);
+          e.status = res.status; e.code = j && j.code; e.problem = j;
+          if (res.status === 401 && method !== 'POST' || (res.status === 401 && /^\/(quote|orders)/.test(path))) login();
+          throw e;
+        });
+      });
+  }
+  function login() {
+    localStorage.removeItem(TOKEN);
+    location.href = '/login?next=' + encodeURIComponent(location.pathname + location.search);
+  }
+  function needLogin() { if (!token()) { login(); return true; } return false; }
+  function problemText(e) {
+    var p = e.problem;
+    if (p && p.errors && p.errors.length) return p.errors.map(function (f) { return (f.field ? f.field + ': ' : '') + (f.message || f.detail || f.code); }).join('; ');
+    return e.message;
+  }
+  function soon(el) { el.innerHTML = '<div class="soon">' + esc(M.coming_soon) + '</div>'; }
+
+  // ------------------------------------------------------------- cart
+  function cart() { try { return JSON.parse(localStorage.getItem(CART)) || []; } catch (e) { return []; } }
+  function saveCart(c) { localStorage.setItem(CART, JSON.stringify(c)); badge(); }
+  function addToCart(line) {
+    var c = cart(), found = false;
+    c.forEach(function (l) { if (l.sku_id === line.sku_id) { l.qty = Math.min(9999, l.qty + line.qty); found = true; } });
+    if (!found) c.push(line);
+    saveCart(c);
+  }
+  function badge() {
+    var n = cart().reduce(function (a, l) { return a + l.qty; }, 0), el = $('#cartn');
+    if (el) el.textContent = n ? '(' + n + ')' : '';
+  }
+
+  // A referral code in the URL (?ref=) is kept for the order.
+  (function () {
+    var r = new URLSearchParams(location.search).get('ref');
+    if (r && /^[A-Za-z0-9_-]{1,64}$/.test(r)) localStorage.setItem(REF, r);
+  })();
+
+  var pages = {};
+
+  // ------------------------------------------------------------- product
+  pages.product = function () {
+    var P = JSON.parse($('#product').textContent); window.PRODUCT = P;
+    var sel = {}, select = $('#sku'), box = $('#specs');
+    function match() {
+      for (var i = 0; i < P.skus.length; i++) {
+        var s = P.skus[i], ok = true;
+        P.specs.forEach(function (a) { if (s.spec[a.name] !== sel[a.name]) ok = false; });
+        if (ok) return s;
+      }
+      return null;
+    }
+    function show() {
+      var s = match();
+      $$('button[data-spec]', box).forEach(function (b) {
+        b.classList.toggle('on', sel[b.dataset.spec] === b.dataset.value);
+        // a value is possible if some SKU in stock has it with the other choices
+        var trial = Object.assign({}, sel); trial[b.dataset.spec] = b.dataset.value;
+        b.disabled = !P.skus.some(function (k) {
+          return k.stock > 0 && P.specs.every(function (a) { return !trial[a.name] || k.spec[a.name] === trial[a.name]; });
+        });
+      });
+      if (s) {
+        select.value = s.id;
+        $('#price').textContent = P.symbol + s.price;
+        var o = $('#orig'); if (o) o.textContent = s.original ? P.symbol + s.original : '';
+        $('#stock').textContent = s.stock;
+        memberPrice(s);
+      }
+    }
+    if (P.specs && P.specs.length && P.skus.length > 1) {
+      box.innerHTML = P.specs.map(function (a) {
+        return '<label>' + esc(a.name) + '</label><div class="chips">' + a.values.map(function (v) {
+          return '<button type="button" data-spec="' + esc(a.name) + '" data-value="' + esc(v) + '">' + esc(v) + '</button>';
+        }).join('') + '</div>';
+      }).join('');
+      select.classList.add('hide'); $('label[for=sku]').classList.add('hide');
+      box.addEventListener('click', function (ev) {
+        var b = ev.target.closest('button[data-spec]'); if (!b) return;
+        sel[b.dataset.spec] = sel[b.dataset.spec] === b.dataset.value ? undefined : b.dataset.value; show();
+      });
+      var first = P.skus.filter(function (k) { return k.stock > 0; })[0] || P.skus[0];
+      if (first) P.specs.forEach(function (a) { sel[a.name] = first.spec[a.name]; });
+      show();
+    } else if (P.skus.length === 1) {
+      select.classList.add('hide'); $('label[for=sku]').classList.add('hide'); memberPrice(P.skus[0]);
+    }
+    $('#buyform').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var go = ev.submitter && ev.submitter.value;
+      var s = P.skus.filter(function (k) { return k.id === select.value; })[0];
+      if (!s) return;
+      var qty = Math.max(1, Math.min(9999, parseInt($('#qty').value, 10) || 1));
+      var line = { sku_id: s.id, product_id: P.id, title: P.title, spec: s.text, price: s.price, image: s.image || P.image, qty: qty };
+      if (go === 'checkout') { sessionStorage.setItem('banyan_buynow', JSON.stringify([line])); location.href = '/checkout?buynow=1'; return; }
+      addToCart(line);
+      ev.submitter.textContent = '✓ ' + M.add_to_cart;
+    });
+  };
+  // memberPrice asks the quote what the logged-in member pays (level price).
+  function memberPrice(s) {
+    var el = $('#mprice'); if (!token() || !el) return;
+    api('POST', '/quote', { lines: [{ sku_id: s.id, qty: 1 }] }).then(function (q) {
+      var l = q && q.lines && q.lines[0];
+      if (!l || !(Number(l.level_discount) > 0)) { el.classList.add('hide'); return; }
+      el.textContent = M.member_price + (q.level_name ? ' (' + q.level_name + ')' : '') + ': ' + (window.PRODUCT.symbol) + money(Number(l.amount) - Number(l.level_discount));
+      el.classList.remove('hide');
+    }).catch(function () { el.classList.add('hide'); });
+  }
+
+  // ------------------------------------------------------------- cart page
+  pages.cart = function () {
+    var qs = new URLSearchParams(location.search);
+    if (qs.get('add')) { // the product form submitted without JS on the product page
+      addToCart({ sku_id: qs.get('add'), qty: Math.max(1, parseInt(qs.get('qty'), 10) || 1), title: '', price: '0' });
+      if (qs.get('go') === 'checkout') { location.replace('/checkout'); return; }
+      history.replaceState(null, '', '/cart');
+    }
+    function draw() {
+      var c = cart(), el = $('#lines');
+      if (!c.length) { el.innerHTML = '<p class="muted">—</p>'; $('#total').textContent = ''; $('#tocheckout').classList.add('hide'); return; }
+      el.innerHTML = '<table>' + c.map(function (l, i) {
+        return '<tr><td style="width:64px">' + (l.image ? '<img src="' + esc(l.image) + '" width="56" height="56" alt="">' : '') + '</td><td><a href="/p/' + esc(l.product_id || '') + '">' + esc(l.title || l.sku_id) + '</a><div class="muted">' + esc(l.spec || '') + '</div></td>' +
+          '<td class="r">¥' + money(l.price) + '<div class="row"><button class="chip" data-d="-1" data-i="' + i + '">−</button> ' + l.qty + ' <button class="chip" data-d="1" data-i="' + i + '">+</button></div></td></tr>';
+      }).join('') + '</table>';
+      $('#total').textContent = '¥' + money(c.reduce(function (a, l) { return a + Number(l.price) * l.qty; }, 0));
+    }
+    $('#lines').addEventListener('click', function (ev) {
+      var b = ev.target.closest('button[data-i]'); if (!b) return;
+      var c = cart(), l = c[+b.dataset.i]; l.qty += +b.dataset.d;
+      if (l.qty <= 0) c.splice(+b.dataset.i, 1);
+      saveCart(c); draw();
+    });
+    draw();
+  };
+
+  // ------------------------------------------------------------- checkout
+  pages.checkout = function () {
+    if (document.querySelector('.soon') || needLogin()) return;
+    var buynow = new URLSearchParams(location.search).get('buynow') && JSON.parse(sessionStorage.getItem('banyan_buynow') || '[]');
+    var lines = (buynow && buynow.length ? buynow : cart()).map(function (l) { return { sku_id: l.sku_id, qty: l.qty }; });
+    var st = { address: '', quote: null, key: uuid() };
+    if (!lines.length) { $('#quote').textContent = '—'; return; }
+    function addresses() {
+      return api('GET', '/me/addresses').then(function (as) {
+        as = as || [];
+        if (!st.address && as.length) st.address = as[0].id;
+        $('#addr').innerHTML = as.length ? as.map(function (a) {
+          return '<label style="display:flex;gap:8px"><input type="radio" name="addr" style="width:auto" value="' + esc(a.id) + '"' + (a.id === st.address ? ' checked' : '') + '><span>' + esc(a.name) + ' ' + esc(a.phone) + '<br><span class="muted">' + esc([a.province, a.city, a.district, a.detail].join(' ')) + '</span></span></label>';
+        }).join('') : '<p class="muted">+</p>';
+        if (!as.length) $('#newaddr').open = true;
+      });
+    }
+    $('#addr').addEventListener('change', function (ev) { st.address = ev.target.value; quote(); });
+    $('#addrform').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var f = new FormData(ev.target), body = {};
+      f.forEach(function (v, k) { if (v) body[k] = v; });
+      api('POST', '/me/addresses', body).then(function (a) { st.address = a.id; ev.target.reset(); $('#newaddr').open = false; return addresses(); }).then(quote)
+        .catch(function (e) { $('#addrerr').textContent = problemText(e); });
+    });
+    api('GET', '/me/coupons?status=unused').then(function (r) {
+      (r.items || []).forEach(function (c) {
+        var o = document.createElement('option'); o.value = c.id;
+        o.textContent = c.name + (Number(c.min_spend) > 0 ? ' (≥' + money(c.min_spend) + ')' : ''); $('#coupon').appendChild(o);
+      });
+    }).catch(function () {});
+    api('GET', '/me/points?limit=1').then(function (p) { $('#pbal').textContent = '(' + p.balance + ')'; $('#points').max = p.balance; }).catch(function () {});
+    $('#coupon').addEventListener('change', quote);
+    $('#points').addEventListener('change', quote);
+    function quote() {
+      $('#qerr').textContent = ''; $('#place').disabled = true;
+      var body = { lines: lines, coupon_id: $('#coupon').value || undefined, points: parseInt($('#points').value, 10) || 0, address_id: st.address || undefined };
+      return api('POST', '/quote', body).then(function (q) {
+        st.quote = q; st.body = body;
+        var row = function (k, v, neg) { return Number(v) ? '<tr><td>' + esc(k) + '</td><td class="r">' + (neg ? '−' : '') + money(v) + '</td></tr>' : ''; };
+        $('#quote').innerHTML = '<table>' + q.lines.map(function (l) {
+          return '<tr><td>' + esc(l.title) + ' <span class="muted">' + esc(l.spec) + ' ×' + l.qty + '</span></td><td class="r">' + money(l.amount) + '</td></tr>';
+        }).join('') + row('Goods 商品金额', q.goods_amount) + row((q.level_name || 'Member') + ' 会员价', q.level_discount, true) +
+          (q.promotions || []).map(function (p) { return row(p.name, p.amount, true); }).join('') +
+          row('Coupon 优惠券', q.coupon_discount, true) + row('Points 积分抵扣 (' + q.points_used + ')', q.points_amount, true) +
+          '<tr><td>Shipping 运费</td><td class="r">' + money(q.shipping && q.shipping.fee) + '</td></tr>' +
+          '<tr><th>Total 实付</th><th class="r">' + money(q.total) + '</th></tr></table>';
+        $('#total').textContent = '¥' + money(q.total);
+        $('#place').disabled = !st.address;
+      }).catch(function (e) { $('#quote').textContent = ''; $('#qerr').textContent = problemText(e); });
+    }
+    $('#place').addEventListener('click', function () {
+      var q = st.quote; if (!q) return;
+      $('#place').disabled = true;
+      var body = Object.assign({}, st.body, { address_id: st.address, quote_signature: q.signature, quote_expires_at: q.expires_at });
+      var ref = localStorage.getItem(REF); if (ref) body.referral_code = ref;
+      api('POST', '/orders', body, { 'Idempotency-Key': st.key }).then(function (o) {
+        var ordered = {}; lines.forEach(function (l) { ordered[l.sku_id] = true; });
+        if (!buynow) saveCart(cart().filter(function (l) { return !ordered[l.sku_id]; }));
+        sessionStorage.removeItem('banyan_buynow');
+        return pay(o.id || (o.order && o.order.id));
+      }).catch(function (e) {
+        $('#qerr').textContent = problemText(e); $('#place').disabled = false;
+        if (e.code === 'quote_changed') { st.key = uuid(); quote(); }
+      });
+    });
+    addresses().then(quote).catch(function (e) { $('#qerr').textContent = problemText(e); });
+  };
+  // pay starts a payment and follows the provider's pay_url.
+  function pay(orderID) {
+    return api('POST', '/orders/' + encodeURIComponent(orderID) + '/pay', {}, { 'Idempotency-Key': 'pay-' + orderID + '-' + Date.now() }).then(function (p) {
+      var url = p && (p.pay_url || (p.payment && p.payment.pay_url) || (p.intent && p.intent.pay_url));
+      if (url) location.href = url; else location.href = '/me/orders/' + encodeURIComponent(orderID);
+    }).catch(function () { location.href = '/me/orders/' + encodeURIComponent(orderID); });
+  }
+
+  // ------------------------------------------------------------- login
+  pages.login = function () {
+    if (document.querySelector('.soon')) return;
+    var next = new URLSearchParams(location.search).get('next') || '/me';
+    if (!/^\/[^\/\\]/.test(next) && next !== '/') next = '/me';
+    $$('button[data-tab]').forEach(function (b) {
+      b.addEventListener('click', function () {
+        $$('button[data-tab]').forEach(function (x) { x.classList.toggle('on', x === b); });
+        $$('form[data-tab]').forEach(function (f) { f.classList.toggle('hide', f.dataset.tab !== b.dataset.tab); });
+      });
+    });
+    function done(a) { localStorage.setItem(TOKEN, a.token); location.href = next; }
+    function fail(e) { $('#err').textContent = problemText(e); }
+    $('#sendotp').addEventListener('click', function () {
+      var b = this; b.disabled = true;
+      api('POST', '/otp', { phone: $('#phoneform').phone.value }).then(function () {
+        var n = 60, t = setInterval(function () { b.textContent = --n + 's'; if (n <= 0) { clearInterval(t); b.disabled = false; b.textContent = 'OTP'; } }, 1000);
+      }).catch(function (e) { b.disabled = false; fail(e); });
+    });
+    $('#phoneform').addEventListener('submit', function (ev) {
+      ev.preventDefault(); var f = ev.target, body = { phone: f.phone.value, code: f.code.value };
+      if (f.dataset.register === '1') { api('POST', '/register', body).then(done).catch(fail); return; }
+      api('POST', '/login', body).then(done).catch(function (e) {
+        // phone login consumes the code: a new phone registers with a fresh one
+        if (e.problem && (e.problem.errors || []).some(function (x) { return x.code === 'not_registered'; })) {
+          $('#err').textContent = M.register + ': OTP →'; f.code.value = ''; f.dataset.register = '1';
+        } else fail(e);
+      });
+    });
+    $('#emailform').addEventListener('submit', function (ev) {
+      ev.preventDefault(); var f = ev.target;
+      api('POST', '/login', { email: f.email.value, password: f.password.value }).then(done).catch(fail);
+    });
+    $('#register').addEventListener('click', function () {
+      var f = $('#emailform'); if (!f.reportValidity()) return;
+      api('POST', '/register', { email: f.email.value, password: f.password.value }).then(done).catch(fail);
+    });
+  };
+
+  // ------------------------------------------------------------- member centre
+  pages.me = function () {
+    if (needLogin()) return;
+    api('GET', '/me').then(function (m) {
+      $('#profile').innerHTML = (m.avatar_url ? '<img src="' + esc(m.avatar_url) + '" width="48" height="48" alt="" style="border-radius:50%;float:left;margin-right:10px">' : '') +
+        '<strong>' + esc(m.name || m.phone || m.email) + '</strong><div class="muted">' + esc(m.phone || m.email || '') + '</div><div class="muted" id="level"></div>';
+      $('#growth').textContent = m.growth;
+      if (m.level) $('#level').textContent = m.level.name || '';
+    }).catch(function (e) { $('#profile').textContent = problemText(e); });
+    api('GET', '/me/points?limit=20').then(function (p) {
+      $('#points').textContent = p.balance;
+      $('#ledger').innerHTML = (p.items || []).length ? '<table>' + p.items.map(function (x) {
+        return '<tr><td>' + esc(x.kind) + (x.reason ? ' · ' + esc(x.reason) : '') + '<div class="muted">' + esc((x.created_at || '').slice(0, 10)) + '</div></td><td class="r">' + (x.delta > 0 ? '+' : '') + x.delta + '</td></tr>';
+      }).join('') + '</table>' : '—';
+    }).catch(function () {});
+    api('GET', '/me/coupons?status=unused').then(function (r) {
+      var items = r.items || []; $('#ncoupons').textContent = items.length;
+      $('#coupons').innerHTML = items.length ? items.map(function (c) {
+        return '<div class="sec" style="border:1px dashed var(--c)"><strong>' + esc(c.name) + '</strong> <span class="muted">' + esc((c.valid_until || '').slice(0, 10)) + '</span></div>';
+      }).join('') : '—';
+    }).catch(function () {});
+    $('#logout').addEventListener('click', function () {
+      api('POST', '/logout').catch(function () {}).then(function () { localStorage.removeItem(TOKEN); location.href = '/'; });
+    });
+  };
+
+  // ------------------------------------------------------------- orders
+  var stateText = { pending_payment: '待付款 Unpaid', unpaid: '待付款 Unpaid', paid: '待发货 Paid', shipped: '待收货 Shipped', completed: '已完成 Completed', cancelled: '已取消 Cancelled', refunded: '已退款 Refunded', closed: '已关闭 Closed' };
+  function orderState(o) { var s = o.state || o.status; return stateText[s] || s || ''; }
+  pages.orders = function () {
+    if (document.querySelector('.soon') || needLogin()) return;
+    var el = $('#list'), cursor = '';
+    function load() {
+      api('GET', '/orders?limit=20' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '')).then(function (r) {
+        var items = r.items || [];
+        if (!cursor) el.innerHTML = items.length ? '' : '—';
+        el.insertAdjacentHTML('beforeend', items.map(function (o) {
+          return '<a class="sec" style="display:block;border:1px solid #eee" href="/me/orders/' + esc(o.id) + '"><div class="row"><span>' + esc(o.order_no || o.no || o.id) + '</span><span class="r" style="text-align:right">' + esc(orderState(o)) + '</span></div>' +
+            '<div class="muted">' + esc((o.created_at || '').slice(0, 16).replace('T', ' ')) + ' · ¥' + money(o.total || o.payable || o.paid_amount) + '</div></a>';
+        }).join(''));
+        cursor = r.next_cursor || '';
+        $('#more').classList.toggle('hide', !cursor);
+      }).catch(function (e) { el.textContent = problemText(e); });
+    }
+    $('#more').addEventListener('click', function (ev) { ev.preventDefault(); load(); });
+    load();
+  };
+  pages.order = function () {
+    if (document.querySelector('.soon') || needLogin()) return;
+    var box = $('#order'), id = box.dataset.id;
+    function act(path, body) {
+      return api('POST', '/orders/' + encodeURIComponent(id) + path, body || {}).then(load).catch(function (e) { alert(problemText(e)); });
+    }
+    function load() {
+      return api('GET', '/orders/' + encodeURIComponent(id)).then(function (o) {
+        var lines = o.lines || o.items || [], events = o.events || o.timeline || [], ships = o.shipments || [];
+        var state = o.state || o.status;
+        box.innerHTML = '<section class="sec"><div class="row"><strong>' + esc(o.order_no || o.no || o.id) + '</strong><span style="text-align:right">' + esc(orderState(o)) + '</span></div></section>' +
+          '<section class="sec"><table>' + lines.map(function (l) {
+            return '<tr><td>' + esc(l.title) + ' <span class="muted">' + esc(l.spec || '') + ' ×' + l.qty + '</span></td><td class="r">' + money(l.paid || l.amount) + '</td></tr>';
+          }).join('') + '<tr><th>Total 实付</th><th class="r">¥' + money(o.total || o.payable || o.paid_amount) + '</th></tr></table></section>' +
+          (ships.length ? '<section class="sec"><h2>Shipping 物流</h2>' + ships.map(function (s) {
+            return '<p>' + esc(s.carrier || '') + ' ' + esc(s.tracking_no || s.tracking || '') + '</p>' + ((s.events || []).length ? '<ul class="timeline">' + s.events.map(function (e) {
+              return '<li>' + esc(e.description || e.status || '') + '<div class="muted">' + esc((e.at || e.time || '').slice(0, 16).replace('T', ' ')) + '</div></li>';
+            }).join('') + '</ul>' : '');
+          }).join('') + '</section>' : '') +
+          (events.length ? '<section class="sec"><h2>Timeline 订单动态</h2><ul class="timeline">' + events.map(function (e) {
+            return '<li>' + esc(e.kind || e.to || e.state || '') + (e.note ? ' · ' + esc(e.note) : '') + '<div class="muted">' + esc((e.at || e.created_at || '').slice(0, 16).replace('T', ' ')) + '</div></li>';
+          }).join('') + '</ul></section>' : '') +
+          '<section class="sec row" id="acts"></section>';
+        var acts = $('#acts');
+        function btn(label, fn, alt) { var b = document.createElement('button'); b.className = 'btn' + (alt ? ' alt' : ''); b.textContent = label; b.onclick = fn; acts.appendChild(b); }
+        if (state === 'pending_payment' || state === 'unpaid' || state === 'created') {
+          btn(M.pay, function () { pay(id); });
+          btn('取消 Cancel', function () { if (confirm('?')) act('/cancel'); }, true);
+        }
+        if (state === 'shipped') btn('确认收货 Confirm receipt', function () { act('/confirm-receipt'); });
+        if (state === 'paid' || state === 'shipped' || state === 'completed') $('#as').classList.remove('hide');
+      }).catch(function (e) { box.innerHTML = '<section class="sec err">' + esc(problemText(e)) + '</section>'; });
+    }
+    $('#asform').addEventListener('submit', function (ev) {
+      ev.preventDefault(); var f = ev.target;
+      api('POST', '/orders/' + encodeURIComponent(id) + '/after-sales', { kind: f.kind.value, reason: f.reason.value })
+        .then(function () { f.reset(); $('#aserr').textContent = '✓'; load(); }).catch(function (e) { $('#aserr').textContent = problemText(e); });
+    });
+    load();
+  };
+
+  // ------------------------------------------------------------- distributor centre
+  pages.distributor = function () {
+    if (document.querySelector('.soon') || needLogin()) return;
+    var box = $('#dist');
+    function img(path, alt, w, h) {
+      // images of the API need the member token: fetch them as blobs
+      return api.blob(path).then(function (b) { return '<img src="' + URL.createObjectURL(b) + '" alt="' + esc(alt) + '" width="' + w + '" height="' + h + '">'; })
+        .catch(function () { return ''; });
+    }
+    function load() {
+      api('GET', '/distributor').then(function (d) {
+        var status = d.status || (d.distributor && d.distributor.status);
+        if (status && status !== 'active' && status !== 'approved') {
+          box.innerHTML = '<section class="sec"><p>' + esc(status) + '</p></section>'; return;
+        }
+        var code = d.code || d.referral_code || (d.distributor && d.distributor.code) || '';
+        var link = d.link || d.referral_url || (location.origin + '/r/' + encodeURIComponent(code));
+        box.innerHTML = '<section class="sec"><h2>' + esc(M.distributor) + '</h2><div class="row" style="text-align:center">' +
+          '<div><div class="price">' + money(d.frozen || (d.balance && d.balance.frozen)) + '</div><div class="muted">Frozen 待结算</div></div>' +
+          '<div><div class="price">' + money(d.available || (d.balance && d.balance.available)) + '</div><div class="muted">Available 可提现</div></div>' +
+          '<div><div class="price">' + money(d.withdrawn || (d.balance && d.balance.withdrawn)) + '</div><div class="muted">Withdrawn 已提现</div></div></div></section>' +
+          '<section class="sec"><h2>Link 推广链接</h2><input readonly value="' + esc(link) + '" id="link"><p class="row"><button class="btn alt" id="copy">Copy 复制</button></p><div class="row" id="qr"></div></section>' +
+          '<section class="sec"><h2>Team 我的团队</h2><div id="team" class="muted"></div></section>' +
+          '<section class="sec"><h2>Commissions 佣金明细</h2><div id="comm" class="muted"></div></section>' +
+          '<section class="sec"><h2>Withdraw 提现</h2><form id="wd" class="row"><input name="amount" inputmode="decimal" placeholder="0.00" required><button class="btn">OK</button></form><p id="wderr" class="err"></p><div id="wds" class="muted"></div></section>';
+        $('#copy').onclick = function () { $('#link').select(); (navigator.clipboard ? navigator.clipboard.writeText(link) : Promise.resolve(document.execCommand('copy'))); };
+        Promise.all([img('/distributor/qrcode.png', 'QR', 200, 200), img('/distributor/poster.png', 'poster', 240, 427)]).then(function (x) { $('#qr').innerHTML = x.join(''); });
+        api('GET', '/distributor/team').then(function (r) {
+          var items = r.items || r || [];
+          $('#team').innerHTML = items.length ? '<table>' + items.map(function (m) {
+            return '<tr><td>' + esc(m.name || m.member_name || m.member_id) + '</td><td>L' + esc(m.level || m.depth || 1) + '</td><td class="muted">' + esc((m.bound_at || m.created_at || '').slice(0, 10)) + '</td></tr>';
+          }).join('') + '</table>' : '—';
+        }).catch(function () { $('#team').textContent = '—'; });
+        api('GET', '/distributor/commissions').then(function (r) {
+          var items = r.items || [];
+          $('#comm').innerHTML = items.length ? '<table>' + items.map(function (c) {
+            return '<tr><td>' + esc(c.order_no || c.order_id) + ' <span class="muted">L' + esc(c.level) + ' · ' + esc(c.status) + '</span></td><td class="r">' + money(c.amount) + '</td></tr>';
+          }).join('') + '</table>' : '—';
+        }).catch(function () { $('#comm').textContent = '—'; });
+        function wds() {
+          api('GET', '/distributor/withdrawals').then(function (r) {
+            var items = r.items || [];
+            $('#wds').innerHTML = items.map(function (w) { return '<div>' + esc((w.created_at || '').slice(0, 10)) + ' ¥' + money(w.amount) + ' · ' + esc(w.status) + '</div>'; }).join('');
+          }).catch(function () {});
+        }
+        wds();
+        $('#wd').addEventListener('submit', function (ev) {
+          ev.preventDefault();
+          api('POST', '/distributor/withdrawals', { amount: ev.target.amount.value }, { 'Idempotency-Key': uuid() })
+            .then(function () { ev.target.reset(); $('#wderr').textContent = ''; load(); }).catch(function (e) { $('#wderr').textContent = problemText(e); });
+        });
+      }).catch(function (e) {
+        if (e.status !== 404) { box.innerHTML = '<section class="sec err">' + esc(problemText(e)) + '</section>'; return; }
+        box.innerHTML = '<section class="sec"><h2>' + esc(M.distributor) + '</h2><form id="apply"><label>Name 姓名</label><input name="real_name"><label>Reason 申请说明</label><textarea name="reason" rows="3"></textarea><p><button class="btn">Apply 申请成为分销商</button></p><p class="err" id="aperr"></p></form></section>';
+        $('#apply').addEventListener('submit', function (ev) {
+          ev.preventDefault(); var f = ev.target, body = {};
+          if (f.real_name.value) body.real_name = f.real_name.value;
+          if (f.reason.value) body.reason = f.reason.value;
+          api('POST', '/distributor', body).then(load).catch(function (e) { $('#aperr').textContent = problemText(e); });
+        });
+      });
+    }
+    load();
+  };
+  api.blob = function (path) {
+    return fetch('/api/v1/shop' + path, { headers: { Authorization: 'Bearer ' + token() } }).then(function (r) { if (!r.ok) throw new Error(r.status); return r.blob(); });
+  };
+
+  badge();
+  var page = document.body.dataset.page;
+  if (pages[page]) pages[page]();
+})();
