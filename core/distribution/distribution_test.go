@@ -1,0 +1,353 @@
+package distribution_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/distribution"
+	"github.com/banyanmall/banyan/core/errs"
+	"github.com/banyanmall/banyan/core/finance"
+	"github.com/banyanmall/banyan/core/identity"
+)
+
+func fieldCode(err error, field string) string {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		for _, f := range e.Fields {
+			if f.Field == field {
+				return f.Code
+			}
+		}
+	}
+	return ""
+}
+
+func TestSettingsRefuseDepthBeyondLegalLimit(t *testing.T) {
+	e := setup(t)
+	for _, depth := range []int{4, 5, 10} {
+		st := distribution.DefaultSettings
+		st.Depth = depth
+		_, err := e.s.UpdateSettings(e.ctx, st)
+		if got := fieldCode(err, "depth"); got != "depth_exceeds_legal_limit" {
+			t.Fatalf("depth %d: code %q (%v)", depth, got, err)
+		}
+	}
+	st := distribution.DefaultSettings
+	st.Depth = 3
+	if _, err := e.s.UpdateSettings(e.ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.s.Settings(e.ctx)
+	if got.Depth != 3 {
+		t.Fatalf("depth %d", got.Depth)
+	}
+}
+
+func TestApplicationReview(t *testing.T) {
+	e := setup(t)
+	e.settings(func(s *distribution.Settings) { s.Eligibility = "application" })
+	m := e.member()
+	admin := staffCtx(e.ctx, uuid.NewString())
+	d, err := e.s.Apply(e.ctx, identity.MemberID(m), distribution.ApplyInput{RealName: "张三", Phone: "13800000000", Reason: "I share a lot"})
+	if err != nil || d.Status != "pending" {
+		t.Fatalf("apply: %+v %v", d, err)
+	}
+	if _, err := e.s.Apply(e.ctx, identity.MemberID(m), distribution.ApplyInput{RealName: "张三", Phone: "13800000000"}); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("second application: %v", err)
+	}
+	if _, err := e.s.Reject(admin, m, ""); !errs.Is(err, errs.Invalid) {
+		t.Fatalf("reject without reason: %v", err)
+	}
+	if d, err = e.s.Reject(admin, m, "incomplete profile"); err != nil || d.Status != "rejected" {
+		t.Fatalf("reject: %+v %v", d, err)
+	}
+	if _, err := e.s.Approve(admin, m); !errs.Is(err, errs.InvalidState) {
+		t.Fatalf("approving a rejected application: want invalid_state, got %v", err)
+	}
+	if d, err = e.s.Apply(e.ctx, identity.MemberID(m), distribution.ApplyInput{RealName: "张三", Phone: "13800000000"}); err != nil || d.Status != "pending" {
+		t.Fatalf("apply again: %+v %v", d, err)
+	}
+	if d, err = e.s.Approve(admin, m); err != nil || d.Status != "active" || d.Link != "/r/"+d.Code {
+		t.Fatalf("approve: %+v %v", d, err)
+	}
+	if d, err = e.s.SetEnabled(admin, m, false); err != nil || d.Status != "disabled" {
+		t.Fatalf("disable: %+v %v", d, err)
+	}
+	if d, err = e.s.SetEnabled(admin, m, true); err != nil || d.Status != "active" {
+		t.Fatalf("enable: %+v %v", d, err)
+	}
+	e.settings(func(s *distribution.Settings) { s.Eligibility = "anyone" })
+	d, err = e.s.Apply(e.ctx, identity.MemberID(e.member()), distribution.ApplyInput{RealName: "李四", Phone: "13900000000"})
+	if err != nil || d.Status != "active" {
+		t.Fatalf("automatic approval: %+v %v", d, err)
+	}
+}
+
+func TestBindingRules(t *testing.T) {
+	e := setup(t)
+	e.settings(func(s *distribution.Settings) { s.LockDays = 10; s.RebindPolicy = "permanent" })
+	a, codeA := e.distributor()
+	b, codeB := e.distributor()
+	c, codeC := e.distributor()
+
+	if _, err := e.bind(a, codeA); fieldCode(err, "code") != "self_binding" {
+		t.Fatalf("self binding: %v", err)
+	}
+	e.mustBind(b, codeA) // b → a
+	e.mustBind(c, codeB) // c → b → a
+	if _, err := e.bind(a, codeC); fieldCode(err, "code") != "binding_loop" {
+		t.Fatalf("loop a → c: %v", err)
+	}
+	if _, err := e.bind(a, codeB); fieldCode(err, "code") != "binding_loop" {
+		t.Fatalf("loop a → b: %v", err)
+	}
+	// Lock period, then permanent.
+	x := e.member()
+	e.mustBind(x, codeA)
+	if _, err := e.bind(x, codeB); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("rebind within lock: %v", err)
+	}
+	e.clock.add(11 * 24 * time.Hour)
+	if _, err := e.bind(x, codeB); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("rebind permanent: %v", err)
+	}
+	// for_days: after N days (and the lock) another link may rebind.
+	e.settings(func(s *distribution.Settings) { s.LockDays = 0; s.RebindPolicy = "for_days"; s.RebindDays = 30 })
+	y := e.member()
+	e.mustBind(y, codeA)
+	e.clock.add(29 * 24 * time.Hour)
+	if _, err := e.bind(y, codeB); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("rebind before N days: %v", err)
+	}
+	e.clock.add(2 * 24 * time.Hour)
+	if got, err := e.bind(y, codeB); err != nil || got.ReferrerID != b {
+		t.Fatalf("rebind after N days: %+v %v", got, err)
+	}
+	// latest_link_wins, but never within the lock period.
+	e.settings(func(s *distribution.Settings) { s.LockDays = 1; s.RebindPolicy = "latest_link_wins" })
+	z := e.member()
+	e.mustBind(z, codeA)
+	if _, err := e.bind(z, codeB); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("latest link within lock: %v", err)
+	}
+	e.clock.add(25 * time.Hour)
+	if got, err := e.bind(z, codeC); err != nil || got.ReferrerID != c {
+		t.Fatalf("latest link wins: %+v %v", got, err)
+	}
+	var history int
+	if err := e.d.Owner.Get(&history, `SELECT count(*) FROM distribution_bindings WHERE member_id = $1`, z); err != nil || history != 2 {
+		t.Fatalf("history rows %d %v", history, err)
+	}
+	err := e.tx(func(tx *db.Tx) error { _, err := tx.Exec(`DELETE FROM distribution_bindings`); return err })
+	if err == nil {
+		t.Fatal("binding history deletable by the app")
+	}
+	team, err := e.s.Team(e.ctx, a)
+	if err != nil || team.Levels[0].Count != 2 || team.Levels[1].Count != 2 {
+		t.Fatalf("team of a: %+v %v", team, err)
+	}
+}
+
+func TestCommissionLifecycle(t *testing.T) {
+	e := setup(t)
+	e.settings(func(s *distribution.Settings) { s.Depth = 2 })
+	top, codeTop := e.distributor()
+	a, codeA := e.distributor()
+	e.mustBind(a, codeTop)
+	buyer := e.member()
+	e.mustBind(buyer, codeA)
+
+	o := e.pay(buyer, "100.00", "50.00")
+	// Default config: 10% level 1, 5% level 2, per line.
+	if got := e.balance(finance.FrozenPayable, a); !got.Equal(dec("15")) {
+		t.Fatalf("a frozen %s, want 15", got)
+	}
+	if got := e.balance(finance.FrozenPayable, top); !got.Equal(dec("7.5")) {
+		t.Fatalf("top frozen %s, want 7.50", got)
+	}
+	// The job runs again: nothing changes.
+	if err := e.compute(o.OrderID); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.balance(finance.CommissionExpense, ""); !got.Equal(dec("22.5")) {
+		t.Fatalf("expense after replay %s", got)
+	}
+	e.check()
+
+	// Refund 40 of line 1 before settlement: 40% of its commission is voided.
+	e.refund(o, 0, "40.00", "r1")
+	e.refund(o, 0, "40.00", "r1") // replay
+	if got := e.balance(finance.FrozenPayable, a); !got.Equal(dec("11")) {
+		t.Fatalf("a frozen after refund %s, want 11", got)
+	}
+	e.check()
+
+	// The window closes; settlement makes it available.
+	e.close(o, e.clock.now().Add(7*24*time.Hour))
+	if n, _ := e.s.Settle(e.ctx); n != 0 {
+		t.Fatalf("settled %d before the window closed", n)
+	}
+	e.clock.add(8 * 24 * time.Hour)
+	if n, err := e.s.Settle(e.ctx); err != nil || n != 4 {
+		t.Fatalf("settle: %d %v", n, err)
+	}
+	if got := e.balance(finance.AvailablePayable, a); !got.Equal(dec("11")) {
+		t.Fatalf("a available %s", got)
+	}
+	e.check()
+
+	// a withdraws 10; then line 2 is refunded in full after settlement:
+	// reversal of 5 takes a's available to 1 − 5 = −4: withdrawals blocked.
+	w, err := e.s.RequestWithdrawal(e.ctx, identity.MemberID(a), distribution.WithdrawalInput{Amount: dec("10"), Channel: "alipay", Account: "a@example.com", Name: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.refund(o, 1, "50.00", "r2")
+	if got := e.balance(finance.AvailablePayable, a); !got.Equal(dec("-4")) {
+		t.Fatalf("a available after reversal %s, want -4", got)
+	}
+	e.check()
+	if _, err := e.s.RequestWithdrawal(e.ctx, identity.MemberID(a), distribution.WithdrawalInput{Amount: dec("1"), Channel: "alipay", Account: "x", Name: "A"}); !errs.Is(err, errs.InvalidState) {
+		t.Fatalf("withdrawal with a negative balance: %v", err)
+	}
+	// The pending withdrawal is rejected: its 10 return, balance 6.
+	if _, err := e.s.RejectWithdrawal(staffCtx(e.ctx, uuid.NewString()), w.ID, "wrong account"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.balance(finance.AvailablePayable, a); !got.Equal(dec("6")) {
+		t.Fatalf("a available after rejection %s, want 6", got)
+	}
+	e.check()
+}
+
+func TestSettlementConcurrentRuns(t *testing.T) {
+	e := setup(t)
+	a, codeA := e.distributor()
+	var orders []distribution.PaidOrder
+	for range 20 {
+		b := e.member()
+		e.mustBind(b, codeA)
+		orders = append(orders, e.pay(b, "10.00", "20.00"))
+	}
+	for _, o := range orders {
+		e.close(o, e.clock.now())
+	}
+	var wg sync.WaitGroup
+	counts := make([]int, 4)
+	for i := range counts {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			n, err := e.s.Settle(e.ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			counts[i] = n
+		}(i)
+	}
+	wg.Wait()
+	if sum := counts[0] + counts[1] + counts[2] + counts[3]; sum != 40 {
+		t.Fatalf("settled %v (sum %d), want 40 once", counts, sum)
+	}
+	if got := e.balance(finance.AvailablePayable, a); !got.Equal(dec("60")) {
+		t.Fatalf("available %s, want 60", got)
+	}
+	e.check()
+}
+
+func TestConcurrentWithdrawalsNeverOverdraw(t *testing.T) {
+	e := setup(t)
+	e.settings(func(s *distribution.Settings) { s.WithdrawalDailyLimit = decimal.Zero })
+	a, codeA := e.distributor()
+	b := e.member()
+	e.mustBind(b, codeA)
+	o := e.pay(b, "1000.00") // 100 commission
+	e.close(o, e.clock.now())
+	if _, err := e.s.Settle(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.s.RequestWithdrawal(e.ctx, identity.MemberID(a), distribution.WithdrawalInput{Amount: dec("30"), Channel: "bank", Account: "6222", Name: "A"})
+			if err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			} else if fieldCode(err, "amount") != "exceeds_available" {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 3 {
+		t.Fatalf("%d withdrawals of 30 out of 100 succeeded", ok)
+	}
+	if got := e.balance(finance.AvailablePayable, a); !got.Equal(dec("10")) {
+		t.Fatalf("available %s", got)
+	}
+	e.check()
+}
+
+func TestWithdrawalReviewAndPayout(t *testing.T) {
+	e := setup(t)
+	e.settings(func(s *distribution.Settings) {
+		s.SecondApproverAbove = dec("50")
+		s.WithdrawalMin = dec("5")
+		s.WithdrawalFeeFixed = dec("1")
+		s.WithdrawalFeePercent = dec("0.6")
+	})
+	a, codeA := e.distributor()
+	b := e.member()
+	e.mustBind(b, codeA)
+	o := e.pay(b, "1000.00")
+	e.close(o, e.clock.now())
+	if _, err := e.s.Settle(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, err := e.s.RequestWithdrawal(e.ctx, identity.MemberID(a), distribution.WithdrawalInput{Amount: dec("80"), Channel: "bank", Account: "6222", Name: "A"})
+	if err != nil || !w.Fee.Equal(dec("1.48")) || !w.NeedsSecond {
+		t.Fatalf("request: %+v %v", w, err)
+	}
+	s1, s2 := staffCtx(e.ctx, uuid.NewString()), staffCtx(e.ctx, uuid.NewString())
+	if w, err = e.s.ApproveWithdrawal(s1, w.ID); err != nil || w.Status != "requested" {
+		t.Fatalf("first approval: %+v %v", w, err)
+	}
+	if _, err = e.s.ApproveWithdrawal(s1, w.ID); !errs.Is(err, errs.InvalidState) {
+		t.Fatalf("same approver twice: %v", err)
+	}
+	if w, err = e.s.ApproveWithdrawal(s2, w.ID); err != nil || w.Status != "approved" {
+		t.Fatalf("second approval: %+v %v", w, err)
+	}
+	if w, err = e.s.MarkPaid(s2, w.ID, distribution.MarkPaidInput{Reference: "BANK-123"}); err != nil || w.Status != "paid" {
+		t.Fatalf("mark paid: %+v %v", w, err)
+	}
+	if got := e.balance(finance.FeeIncome, ""); !got.Equal(dec("1.48")) {
+		t.Fatalf("fee income %s", got)
+	}
+	// A failed payout returns the money.
+	w2, err := e.s.RequestWithdrawal(e.ctx, identity.MemberID(a), distribution.WithdrawalInput{Amount: dec("10"), Channel: "bank", Account: "6222", Name: "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.ApproveWithdrawal(s1, w2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if w2, err = e.s.OnPayoutResult(e.ctx, w2.ID, false, "", "account closed"); err != nil || w2.Status != "failed" {
+		t.Fatalf("failed payout: %+v %v", w2, err)
+	}
+	if got := e.balance(finance.AvailablePayable, a); !got.Equal(dec("20")) {
+		t.Fatalf("available %s, want 100 − 80 = 20", got)
+	}
+	e.check()
+}
