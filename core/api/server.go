@@ -28,6 +28,7 @@ import (
 	"github.com/banyanmall/banyan/core/identity"
 	"github.com/banyanmall/banyan/core/marketing"
 	"github.com/banyanmall/banyan/core/members"
+	"github.com/banyanmall/banyan/core/orders"
 	"github.com/banyanmall/banyan/core/pluginhost"
 	"github.com/banyanmall/banyan/core/plugins"
 	"github.com/banyanmall/banyan/core/promotions"
@@ -66,6 +67,8 @@ type Server struct {
 	Marketing *marketing.Service
 	// Catalog is the catalogue.
 	Catalog *catalog.Service
+	// Orders is checkout, orders, payments, refunds and shipping.
+	Orders *orders.Service
 	// Finance is the ledger.
 	Finance *finance.Service
 	// Plugins is the plugin host; TenantPlugins the shops' plugin settings;

@@ -22,6 +22,7 @@ import (
 	"github.com/banyanmall/banyan/core/jobs"
 	"github.com/banyanmall/banyan/core/marketing"
 	"github.com/banyanmall/banyan/core/members"
+	"github.com/banyanmall/banyan/core/orders"
 	"github.com/banyanmall/banyan/core/pluginhost"
 	"github.com/banyanmall/banyan/core/plugins"
 	"github.com/banyanmall/banyan/core/promotions"
@@ -54,6 +55,8 @@ type App struct {
 	Plugins       *pluginhost.Host
 	TenantPlugins *plugins.Service
 	Promotions    *promotions.Service
+	// Orders is checkout, orders, payments, refunds and shipping.
+	Orders *orders.Service
 
 	cancel context.CancelFunc
 }
@@ -112,6 +115,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		Cfg:     api.Config{BaseDomain: cfg.BaseDomain, DefaultTenant: cfg.DefaultTenant, TrustProxy: cfg.TrustProxy, Version: "0.1.0"},
 		AdminUI: opt.AdminUI, Storefront: opt.Storefront,
 	}
+	a.Orders = newOrders(a)
+	a.Server.Orders = a.Orders
 	a.Server.Marketing = a.Marketing
 	a.Server.Catalog = a.Catalog
 	a.Server.Finance = a.Finance

@@ -1,0 +1,325 @@
+package api
+
+import (
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/banyanmall/banyan/core/errs"
+	"github.com/banyanmall/banyan/core/orders"
+	"github.com/banyanmall/banyan/core/tenancy"
+)
+
+// Orders: quote, checkout, payments and their webhooks, the sandbox pay
+// page, the member's orders and the merchant's order desk.
+func init() {
+	exampleLine := orders.RefundLine{LineID: "00000000-0000-4000-8000-000000000000", Amount: decimal.NewFromInt(1)}
+	register(
+		Route{Name: "shopQuote", Method: "POST", Path: "/api/v1/shop/quote", Access: Member,
+			Summary: "Price a cart: level price, promotions, coupon, points, shipping, totals; signed for 15 minutes", Body: orders.QuoteInput{}, Resp: orders.Quote{}, H: (*Server).handleQuote},
+		Route{Name: "shopCreateOrder", Method: "POST", Path: "/api/v1/shop/orders", Access: Member, Status: 201,
+			Summary: "Place an order from a signed quote (Idempotency-Key header required; a replay answers 200 with the original)", Body: orders.CreateInput{}, Resp: orders.Order{}, H: (*Server).handleCreateOrder},
+		Route{Name: "shopListOrders", Method: "GET", Path: "/api/v1/shop/orders", Access: Member,
+			Summary: "The member's orders, newest first", Query: []string{"state", "cursor", "limit"}, Resp: List[orders.Order]{}, H: (*Server).handleMyOrders},
+		Route{Name: "shopGetOrder", Method: "GET", Path: "/api/v1/shop/orders/{id}", Access: Member, Fixture: "order",
+			Summary: "One of the member's orders with its timeline, payments and parcels", Resp: orders.Order{}, H: (*Server).handleMyOrder},
+		Route{Name: "shopCancelOrder", Method: "POST", Path: "/api/v1/shop/orders/{id}/cancel", Access: Member, Fixture: "order",
+			Summary: "Cancel an unpaid order (stock, coupon and points come back)", Resp: orders.Order{}, H: (*Server).handleCancelOrder},
+		Route{Name: "shopConfirmReceipt", Method: "POST", Path: "/api/v1/shop/orders/{id}/confirm-receipt", Access: Member, Fixture: "order",
+			Summary: "Confirm receipt of a shipped order", Resp: orders.Order{}, H: (*Server).handleConfirmReceipt},
+		Route{Name: "shopPayOrder", Method: "POST", Path: "/api/v1/shop/orders/{id}/pay", Access: Member, Fixture: "order",
+			Summary: "Start paying with an enabled provider: a payment intent (pay_url, qr_payload)", Body: orders.PayInput{},
+			Example: orders.PayInput{Provider: "payment-sandbox"}, Resp: orders.Payment{}, H: (*Server).handlePayOrder},
+		Route{Name: "paymentWebhook", Method: "POST", Path: "/api/v1/webhooks/payments/{provider}/{tenant}", Access: Webhook, MaxBody: 256 << 10,
+			Summary: "A payment provider's webhook, verified by its plugin; each event applied once", Resp: orders.WebhookResult{}, H: (*Server).handlePaymentWebhook},
+		Route{Name: "sandboxPayPage", Method: "GET", Path: "/sandbox/pay/{ref}", Access: PublicTenant, Raw: true,
+			Summary: "The payment sandbox's pay page (shops that enabled payment-sandbox)", Query: []string{"payment_id", "return_url"}, H: (*Server).handleSandboxPage},
+		Route{Name: "sandboxPaySubmit", Method: "POST", Path: "/sandbox/pay/{ref}", Access: PublicTenant, Raw: true,
+			Summary: "Approve or decline a sandbox payment: the plugin signs the webhook and it is delivered to this server", H: (*Server).handleSandboxSubmit},
+
+		Route{Name: "listOrders", Method: "GET", Path: "/api/v1/admin/orders", Access: TenantStaff, Perm: "orders:read",
+			Summary: "Orders, newest first, filtered", Query: []string{"state", "from", "to", "member_id", "distributor_id", "min_amount", "max_amount", "q", "cursor", "limit"},
+			Resp: List[orders.Order]{}, H: (*Server).handleListOrders},
+		Route{Name: "getOrder", Method: "GET", Path: "/api/v1/admin/orders/{id}", Access: TenantStaff, Perm: "orders:read", Fixture: "order",
+			Summary: "An order with its timeline, payments, refunds and parcels", Resp: orders.Order{}, H: (*Server).handleGetOrder},
+		Route{Name: "remarkOrder", Method: "PATCH", Path: "/api/v1/admin/orders/{id}", Access: TenantStaff, Perm: "orders:write", Fixture: "order",
+			Summary: "Set the merchant's remark", Body: remarkInput{}, Example: remarkInput{MerchantRemark: "gift wrap"}, Resp: orders.Order{}, H: (*Server).handleRemarkOrder},
+		Route{Name: "shipOrder", Method: "POST", Path: "/api/v1/admin/orders/{id}/ship", Access: TenantStaff, Perm: "orders:write", Fixture: "order",
+			Summary: "Ship a paid order in one or more parcels", Body: orders.ShipInput{},
+			Example: orders.ShipInput{Parcels: []orders.ParcelInput{{Carrier: "SF", TrackingNo: "SF1"}}}, Resp: orders.Order{}, H: (*Server).handleShipOrder},
+		Route{Name: "markOrderPaid", Method: "POST", Path: "/api/v1/admin/orders/{id}/mark-paid", Access: TenantStaff, Perm: "orders:write", Fixture: "order",
+			Summary: "Record an offline payment of the order's total", Body: orders.MarkPaidInput{}, Example: orders.MarkPaidInput{Reference: "bank 1"},
+			Resp: orders.Order{}, H: (*Server).handleMarkPaid},
+		Route{Name: "refundOrder", Method: "POST", Path: "/api/v1/admin/orders/{id}/refunds", Access: TenantStaff, Perm: "orders:write", Fixture: "order", Status: 201,
+			Summary: "Refund part or all of a paid order through its provider", Body: orders.RefundInput{},
+			Example: orders.RefundInput{Lines: []orders.RefundLine{exampleLine}}, Resp: orders.Refund{}, H: (*Server).handleRefundOrder},
+	)
+}
+
+type remarkInput struct {
+	MerchantRemark string `json:"merchant_remark"`
+}
+
+func pathOrderID(r *http.Request) orders.OrderID { return orders.OrderID(pathVar(r, "id")) }
+
+func (s *Server) handleQuote(w http.ResponseWriter, r *http.Request) error {
+	var in orders.QuoteInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	q, err := s.Orders.Quote(r.Context(), actingMember(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, q)
+}
+
+func (s *Server) handleCreateOrder(w http.ResponseWriter, r *http.Request) error {
+	var in orders.CreateInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	o, created, err := s.Orders.CreateOrder(r.Context(), actingMember(r), r.Header.Get("Idempotency-Key"), in)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, o)
+}
+
+func (s *Server) handleMyOrders(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.Orders.List(r.Context(), orders.ListFilter{State: r.URL.Query().Get("state"), MemberID: string(actingMember(r))}, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list(items, next))
+}
+
+func (s *Server) handleMyOrder(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.Orders.Get(r.Context(), pathOrderID(r), actingMember(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) handleCancelOrder(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.Orders.Cancel(r.Context(), pathOrderID(r), actingMember(r), "cancelled by the member")
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) handleConfirmReceipt(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.Orders.ConfirmReceipt(r.Context(), pathOrderID(r), actingMember(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+// origin is this server as the caller reached it.
+func origin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) handlePayOrder(w http.ResponseWriter, r *http.Request) error {
+	var in orders.PayInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p, err := s.Orders.Pay(r.Context(), pathOrderID(r), actingMember(r), in, origin(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) handlePaymentWebhook(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return errs.E(errs.BodyTooLarge, "the webhook body is too large")
+	}
+	headers := make(map[string]string, len(r.Header))
+	for k, v := range r.Header {
+		headers[k] = strings.Join(v, ",")
+	}
+	res, err := s.Orders.Webhook(r.Context(), pathVar(r, "provider"), headers, body)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}
+
+var sandboxPage = template.Must(template.New("pay").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sandbox payment</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem}</style></head>
+<body><h1>Sandbox payment</h1>
+<p>Order <b>{{.OrderNo}}</b>: <b>{{.Amount}} {{.Currency}}</b> (status: {{.Status}})</p>
+<p>No money moves: this page stands in for a payment provider.</p>
+<form method="post"><input type="hidden" name="payment_id" value="{{.PaymentID}}"><input type="hidden" name="return_url" value="{{.ReturnURL}}">
+<button name="decision" value="approve">Approve</button><button name="decision" value="decline">Decline</button></form>
+{{if .Done}}<p><b>{{.Done}}</b></p>{{end}}
+</body></html>`))
+
+type sandboxView struct {
+	OrderNo, Amount, Currency, Status, PaymentID, ReturnURL, Done string
+}
+
+func (s *Server) sandboxView(r *http.Request, id, returnURL string) (sandboxView, error) {
+	p, o, err := s.Orders.SandboxPayment(r.Context(), orders.PaymentID(id))
+	if err != nil {
+		return sandboxView{}, err
+	}
+	if p.ProviderRef != pathVar(r, "ref") {
+		return sandboxView{}, errs.E(errs.NotFound, "payment not found")
+	}
+	return sandboxView{OrderNo: o.OrderNo, Amount: p.Amount.StringFixed(2), Currency: p.Currency, Status: p.Status, PaymentID: string(p.ID), ReturnURL: returnURL}, nil
+}
+
+func (s *Server) handleSandboxPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.sandboxView(r, r.URL.Query().Get("payment_id"), r.URL.Query().Get("return_url"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	return sandboxPage.Execute(w, v)
+}
+
+func (s *Server) handleSandboxSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errs.Field("decision", "invalid", "a form with payment_id and decision")
+	}
+	v, err := s.sandboxView(r, r.PostForm.Get("payment_id"), r.PostForm.Get("return_url"))
+	if err != nil {
+		return err
+	}
+	approve := r.PostForm.Get("decision") == "approve"
+	if !approve && r.PostForm.Get("decision") != "decline" {
+		return errs.Field("decision", "invalid", "approve or decline")
+	}
+	t, _ := tenancy.From(r.Context())
+	hook := origin(r) + "/api/v1/webhooks/payments/payment-sandbox/" + url.PathEscape(t.Slug)
+	if err := s.Orders.SandboxSimulate(r.Context(), orders.PaymentID(v.PaymentID), approve, hook); err != nil {
+		return err
+	}
+	if u, err := url.Parse(v.ReturnURL); err == nil && v.ReturnURL != "" && (u.Host == "" || u.Host == r.Host) && strings.HasPrefix(u.Path, "/") {
+		http.Redirect(w, r, u.String(), http.StatusSeeOther)
+		return nil
+	}
+	v.Done = map[bool]string{true: "Approved: the shop has been notified.", false: "Declined."}[approve]
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	return sandboxPage.Execute(w, v)
+}
+
+func (s *Server) handleListOrders(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := orders.ListFilter{State: q.Get("state"), MemberID: q.Get("member_id"), Referrer: q.Get("distributor_id"), Keyword: q.Get("q")}
+	v := errs.Validator{}
+	for _, d := range []struct {
+		name string
+		dst  **time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if x := q.Get(d.name); x != "" {
+			t, err := time.Parse(time.RFC3339, x)
+			v.Check(err == nil, d.name, "invalid", "an RFC 3339 time")
+			*d.dst = &t
+		}
+	}
+	for _, d := range []struct {
+		name string
+		dst  **decimal.Decimal
+	}{{"min_amount", &f.MinAmount}, {"max_amount", &f.MaxAmount}} {
+		if x := q.Get(d.name); x != "" {
+			a, err := decimal.NewFromString(x)
+			v.Check(err == nil, d.name, "invalid", "a decimal amount")
+			*d.dst = &a
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	items, next, err := s.Orders.List(r.Context(), f, p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list(items, next))
+}
+
+func (s *Server) handleGetOrder(w http.ResponseWriter, r *http.Request) error {
+	o, err := s.Orders.Get(r.Context(), pathOrderID(r), "")
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) handleRemarkOrder(w http.ResponseWriter, r *http.Request) error {
+	var in remarkInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	o, err := s.Orders.SetRemark(r.Context(), pathOrderID(r), in.MerchantRemark)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) handleShipOrder(w http.ResponseWriter, r *http.Request) error {
+	var in orders.ShipInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	o, err := s.Orders.Ship(r.Context(), pathOrderID(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) handleMarkPaid(w http.ResponseWriter, r *http.Request) error {
+	var in orders.MarkPaidInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	o, err := s.Orders.MarkPaid(r.Context(), pathOrderID(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) handleRefundOrder(w http.ResponseWriter, r *http.Request) error {
+	var in orders.RefundInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	ref, err := s.Orders.RefundOrder(r.Context(), pathOrderID(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, ref)
+}

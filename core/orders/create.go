@@ -1,0 +1,222 @@
+package orders
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/banyanmall/banyan/core/catalog"
+	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/errs"
+	"github.com/banyanmall/banyan/core/identity"
+	"github.com/banyanmall/banyan/core/jobs"
+	"github.com/banyanmall/banyan/core/marketing"
+	"github.com/banyanmall/banyan/core/members"
+)
+
+// CreateInput turns a quote into an order: the same inputs as the quote,
+// its signature and expiry, and the shipping address.
+type CreateInput struct {
+	Lines        []LineInput `json:"lines"`
+	CouponID     string      `json:"coupon_id,omitempty"`
+	Points       int64       `json:"points,omitempty"`
+	AddressID    string      `json:"address_id"`
+	Remark       string      `json:"remark,omitempty"`
+	ReferralCode string      `json:"referral_code,omitempty"`
+	Signature    string      `json:"quote_signature"`
+	ExpiresAt    time.Time   `json:"quote_expires_at"`
+}
+
+func (in CreateInput) quoteInput() QuoteInput {
+	return QuoteInput{Lines: in.Lines, CouponID: in.CouponID, Points: in.Points, AddressID: in.AddressID}
+}
+
+var keyRe = regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
+
+// errKeyTaken reports that a concurrent request with the same key won.
+var errKeyTaken = errors.New("idempotency key taken")
+
+// CreateOrder places an order from a signed quote, once per idempotency
+// key: the same key and body answer the original order (created false), the
+// same key with another body is 409 idempotency_key_reused.
+func (s *Service) CreateOrder(ctx context.Context, memberID identity.MemberID, key string, in CreateInput) (Order, bool, error) {
+	if !keyRe.MatchString(key) {
+		return Order{}, false, errs.Field("Idempotency-Key", "required", "an Idempotency-Key header of 1 to 128 visible ASCII characters is required")
+	}
+	qin := in.quoteInput()
+	v := errs.Validator{}
+	v.Merge("lines", qin.validate())
+	v.Check(in.AddressID != "", "address_id", "required", "a shipping address is required")
+	v.Check(in.Signature != "", "quote_signature", "required", "the signature of the quote")
+	v.Check(!in.ExpiresAt.IsZero(), "quote_expires_at", "required", "the expiry of the quote")
+	v.Check(len([]rune(in.Remark)) <= 200, "remark", "too_long", "at most 200 characters")
+	if err := v.Err(); err != nil {
+		return Order{}, false, err
+	}
+	canon, _ := json.Marshal(in)
+	h := sha256.Sum256(canon)
+	hash := h[:]
+
+	if o, ok, err := s.byKey(ctx, memberID, key, hash); ok || err != nil {
+		return o, false, err
+	}
+	var id OrderID
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		var err error
+		id, err = s.create(ctx, tx, memberID, key, hash, in)
+		return err
+	})
+	if errors.Is(err, errKeyTaken) {
+		o, _, err := s.byKey(ctx, memberID, key, hash)
+		return o, false, err
+	}
+	if err != nil {
+		return Order{}, false, err
+	}
+	o, err := s.Get(ctx, id, "")
+	return o, true, err
+}
+
+// byKey finds the order of an idempotency key; a different body is an error.
+func (s *Service) byKey(ctx context.Context, memberID identity.MemberID, key string, hash []byte) (Order, bool, error) {
+	var row struct {
+		ID   OrderID `db:"id"`
+		Hash []byte  `db:"request_hash"`
+	}
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		return tx.GetContext(ctx, &row, `SELECT id, request_hash FROM orders WHERE tenant_id = $1 AND member_id = $2 AND idempotency_key = $3`, tid(ctx), memberID, key)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Order{}, false, nil
+	}
+	if err != nil {
+		return Order{}, false, err
+	}
+	if string(row.Hash) != string(hash) {
+		return Order{}, true, errs.E(errs.IdempotencyReused, "this Idempotency-Key was used for another request")
+	}
+	o, err := s.Get(ctx, row.ID, "")
+	return o, true, err
+}
+
+var orderNoEnc = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
+
+// newOrderNo is yyyymmdd (the shop's time zone) and 8 random Crockford
+// base32 characters: readable, unique per tenant (a constraint backs it)
+// and without a per-tenant counter row every order would lock.
+func newOrderNo(t time.Time) string {
+	b := make([]byte, 5)
+	_, _ = rand.Read(b)
+	return t.Format("20060102") + orderNoEnc.EncodeToString(b)
+}
+
+func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.MemberID, key string, hash []byte, in CreateInput) (OrderID, error) {
+	now := s.now()
+	if now.After(in.ExpiresAt) {
+		return "", &errs.Error{Code: errs.QuoteChanged, Message: "the quote expired; ask for a new one",
+			Fields: []errs.FieldError{{Field: "quote_expires_at", Code: "expired", Message: "the quote expired"}}}
+	}
+	if in.ExpiresAt.After(now.Add(QuoteTTL + time.Minute)) {
+		return "", errs.Field("quote_expires_at", "invalid", "not the expiry of a quote")
+	}
+	q, addr, err := s.quote(ctx, tx, memberID, in.quoteInput(), in.ExpiresAt)
+	if err != nil {
+		return "", err
+	}
+	if q.Signature != in.Signature {
+		return "", &errs.Error{Code: errs.QuoteChanged, Message: "the price changed since the quote; ask for a new one",
+			Fields: []errs.FieldError{{Field: "quote_signature", Code: "changed", Message: fmt.Sprintf("the total is now %s", q.Total)}}}
+	}
+	set, err := s.settings(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	id := OrderID(uuid.NewString())
+	var referrer *string
+	if s.Distribution != nil {
+		r, err := s.Distribution.BindForOrder(ctx, tx, memberID, in.ReferralCode)
+		if err != nil {
+			return "", err
+		}
+		if r != "" {
+			referrer = &r
+		}
+	}
+	addrJSON, _ := json.Marshal(addr)
+	quoteJSON, _ := json.Marshal(q)
+	var coupon *string
+	if in.CouponID != "" {
+		coupon = &in.CouponID
+	}
+	deadline := now.Add(time.Duration(set.PaymentTimeout) * time.Minute)
+	_, err = tx.ExecContext(ctx, `
+INSERT INTO orders (tenant_id, id, order_no, member_id, state, idempotency_key, request_hash, currency, goods_amount, level_discount,
+  promotion_discount, coupon_discount, points_amount, shipping_fee, total, coupon_id, points_used, address, quote, referrer_id, remark, payment_deadline, created_at)
+VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+		tid(ctx), id, newOrderNo(now.In(location(ctx))), memberID, key, hash, q.Currency, q.GoodsAmount, q.LevelDiscount,
+		q.PromotionDiscount, q.CouponDiscount, q.PointsAmount, q.Shipping.Fee, q.Total, coupon, q.PointsUsed, string(addrJSON), string(quoteJSON),
+		referrer, in.Remark, deadline, now)
+	if db.IsUnique(err, "orders_idempotency_key") {
+		return "", errKeyTaken
+	}
+	if err != nil {
+		return "", fmt.Errorf("insert order: %w", err)
+	}
+	lines, _ := json.Marshal(q.Lines)
+	if _, err := tx.ExecContext(ctx, `
+INSERT INTO order_lines (tenant_id, order_id, position, sku_id, product_id, category_id, title, sku_code, spec, image, qty, unit_price, amount,
+  level_discount, promotion_discount, coupon_discount, points_discount, paid_amount)
+SELECT $1, $2, substr(l.line_id, 2)::int, l.sku_id, l.product_id, nullif(l.category_id, '')::uuid, l.title, l.sku_code, l.spec, l.image, l.qty, l.unit_price, l.amount,
+  l.level_discount, l.promotion_discount, l.coupon_discount, l.points_discount, l.paid
+FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uuid, category_id text, title text, sku_code text, spec text, image text,
+  qty int, unit_price numeric, amount numeric, level_discount numeric, promotion_discount numeric, coupon_discount numeric, points_discount numeric, paid numeric)`,
+		tid(ctx), id, string(lines)); err != nil {
+		return "", fmt.Errorf("insert order lines: %w", err)
+	}
+	res := make([]catalog.Line, len(in.Lines))
+	for i, l := range in.Lines {
+		res[i] = catalog.Line{SKU: catalog.SKUID(l.SKUID), Qty: l.Qty}
+	}
+	if err := s.Catalog.Reserve(ctx, tx, res); err != nil {
+		return "", err
+	}
+	if coupon != nil {
+		if err := s.Marketing.LockCoupon(ctx, tx, memberID, marketing.CouponID(*coupon), string(id)); err != nil {
+			return "", err
+		}
+	}
+	if q.PointsUsed > 0 {
+		if err := s.Members.SpendPoints(ctx, tx, memberID, string(id), q.PointsUsed, members.PointsSpend); err != nil {
+			return "", err
+		}
+	}
+	if err := s.event(ctx, tx, id, "created", "", PendingPayment, ""); err != nil {
+		return "", err
+	}
+	if _, err := jobs.Enqueue(ctx, tx, CancelUnpaidArgs{Tenant: jobs.Tenant{TenantID: tid(ctx)}, OrderID: id},
+		&river.InsertOpts{ScheduledAt: deadline}); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// event records a transition of an order.
+func (s *Service) event(ctx context.Context, tx *db.Tx, id OrderID, kind string, from, to State, note string) error {
+	who, whoID := actor(ctx)
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_events (tenant_id, order_id, kind, from_state, to_state, actor, actor_id, note, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, tid(ctx), id, kind, from, to, who, whoID, note, s.now())
+	if err != nil {
+		return fmt.Errorf("order event: %w", err)
+	}
+	return nil
+}

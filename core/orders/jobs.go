@@ -1,0 +1,121 @@
+package orders
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/jobs"
+)
+
+// CancelUnpaidArgs cancels an order still unpaid at its payment deadline.
+type CancelUnpaidArgs struct {
+	jobs.Tenant
+	OrderID OrderID `json:"order_id"`
+}
+
+// Kind implements river.JobArgs.
+func (CancelUnpaidArgs) Kind() string { return "orders.cancel_unpaid" }
+
+// AutoConfirmArgs confirms receipt of an order still shipped N days after shipping.
+type AutoConfirmArgs struct {
+	jobs.Tenant
+	OrderID OrderID `json:"order_id"`
+}
+
+// Kind implements river.JobArgs.
+func (AutoConfirmArgs) Kind() string { return "orders.auto_confirm" }
+
+// AfterSalesClosedArgs closes the after-sales window of a completed order's lines.
+type AfterSalesClosedArgs struct {
+	jobs.Tenant
+	OrderID OrderID `json:"order_id"`
+}
+
+// Kind implements river.JobArgs.
+func (AfterSalesClosedArgs) Kind() string { return "orders.after_sales_closed" }
+
+func tenantArg(ctx context.Context) jobs.Tenant { return jobs.Tenant{TenantID: tid(ctx)} }
+
+func enqueueAt(ctx context.Context, tx *db.Tx, args river.JobArgs, at time.Time) error {
+	_, err := jobs.Enqueue(ctx, tx, args, &river.InsertOpts{ScheduledAt: at})
+	return err
+}
+
+// Register adds the orders workers to the runner.
+func Register(r *jobs.Runner, s *Service) {
+	jobs.Register(r, &cancelUnpaidWorker{s: s})
+	jobs.Register(r, &autoConfirmWorker{s: s})
+	jobs.Register(r, &afterSalesClosedWorker{s: s})
+}
+
+type cancelUnpaidWorker struct {
+	river.WorkerDefaults[CancelUnpaidArgs]
+	s *Service
+}
+
+// Work cancels the order if it is still unpaid; anything else is done.
+func (w *cancelUnpaidWorker) Work(ctx context.Context, j *river.Job[CancelUnpaidArgs]) error {
+	return jobs.InTenant(ctx, w.s.DB, j.Args.TenantID, func(ctx context.Context, tx *db.Tx) error {
+		o, err := w.s.load(ctx, tx, j.Args.OrderID, true)
+		if err != nil {
+			return river.JobCancel(err)
+		}
+		if o.State != PendingPayment {
+			return nil
+		}
+		if w.s.now().Before(o.PaymentDeadline) {
+			return river.JobSnooze(o.PaymentDeadline.Sub(w.s.now()))
+		}
+		return w.s.cancel(ctx, tx, o, "payment timeout")
+	})
+}
+
+type autoConfirmWorker struct {
+	river.WorkerDefaults[AutoConfirmArgs]
+	s *Service
+}
+
+// Work completes the order if it is still shipped.
+func (w *autoConfirmWorker) Work(ctx context.Context, j *river.Job[AutoConfirmArgs]) error {
+	return jobs.InTenant(ctx, w.s.DB, j.Args.TenantID, func(ctx context.Context, tx *db.Tx) error {
+		o, err := w.s.load(ctx, tx, j.Args.OrderID, true)
+		if err != nil {
+			return river.JobCancel(err)
+		}
+		if o.State != Shipped {
+			return nil
+		}
+		return w.s.complete(ctx, tx, o)
+	})
+}
+
+type afterSalesClosedWorker struct {
+	river.WorkerDefaults[AfterSalesClosedArgs]
+	s *Service
+}
+
+// Work tells distribution that each line's after-sales window closed, so
+// its frozen commission can settle. Distribution makes it idempotent.
+func (w *afterSalesClosedWorker) Work(ctx context.Context, j *river.Job[AfterSalesClosedArgs]) error {
+	if w.s.Distribution == nil {
+		return nil
+	}
+	return jobs.InTenant(ctx, w.s.DB, j.Args.TenantID, func(ctx context.Context, tx *db.Tx) error {
+		o, err := w.s.load(ctx, tx, j.Args.OrderID, false)
+		if err != nil {
+			return river.JobCancel(err)
+		}
+		if o.State != Completed || o.CompletedAt == nil {
+			return nil
+		}
+		for _, l := range o.Lines {
+			if err := w.s.Distribution.OnLineAfterSalesClosed(ctx, tx, string(o.ID), l.ID, w.s.now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

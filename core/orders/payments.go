@@ -1,0 +1,482 @@
+package orders
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/banyanmall/banyan/core/catalog"
+	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/errs"
+	"github.com/banyanmall/banyan/core/identity"
+	"github.com/banyanmall/banyan/core/pluginhost"
+	"github.com/banyanmall/banyan/core/tenancy"
+	"github.com/banyanmall/banyan/sdk"
+)
+
+// HTTPDoer sends the sandbox's webhook to this server.
+type HTTPDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Payment is one attempt to pay an order.
+type Payment struct {
+	ID          PaymentID        `db:"id" json:"id"`
+	OrderID     OrderID          `db:"order_id" json:"order_id"`
+	Provider    string           `db:"provider" json:"provider"`
+	Amount      decimal.Decimal  `db:"amount" json:"amount"`
+	Currency    string           `db:"currency" json:"currency"`
+	Status      string           `db:"status" json:"status"`
+	ProviderRef string           `db:"provider_ref" json:"provider_ref"`
+	PayURL      string           `db:"pay_url" json:"pay_url"`
+	QRPayload   string           `db:"qr_payload" json:"qr_payload"`
+	Reference   string           `db:"reference" json:"reference,omitempty"`
+	Error       string           `db:"error" json:"error,omitempty"`
+	Received    *decimal.Decimal `db:"received" json:"received,omitempty"`
+	CreatedAt   time.Time        `db:"created_at" json:"created_at"`
+	SettledAt   *time.Time       `db:"settled_at" json:"settled_at"`
+}
+
+const paymentCols = `id, order_id, provider, amount, currency, status, provider_ref, pay_url, qr_payload, reference, error, received, created_at, settled_at`
+
+// PayInput picks the provider; ReturnURL is where the buyer lands after.
+type PayInput struct {
+	Provider  string `json:"provider"`
+	ReturnURL string `json:"return_url,omitempty"`
+}
+
+// pluginContext is field 1 of every plugin request.
+func (s *Service) pluginContext(ctx context.Context, config json.RawMessage) sdk.PluginContext {
+	return sdk.PluginContext{TenantID: string(tid(ctx)), ConfigJSON: config, Currency: currency(ctx), MinorUnits: minor(ctx),
+		Now: s.now().UTC().Truncate(time.Millisecond)}
+}
+
+func (s *Service) provider(ctx context.Context, tx *db.Tx, name string) (sdk.PaymentProvider, json.RawMessage, error) {
+	if s.Plugins == nil || s.Payments == nil || name == "" {
+		return nil, nil, errs.Field("provider", "not_enabled", "this shop takes no payments through that provider")
+	}
+	cfg, err := s.Plugins.PaymentConfig(ctx, tx, name)
+	if errs.Is(err, errs.NotFound) {
+		return nil, nil, errs.Field("provider", "not_enabled", fmt.Sprintf("this shop has not enabled %s", name))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.Payments.Payment(name)
+	if err != nil {
+		return nil, nil, pluginErr(name, err)
+	}
+	return p, cfg, nil
+}
+
+// pluginErr turns a plugin call's failure into the API's error: a typed
+// refusal stays the caller's problem, anything else is 503 naming the plugin.
+func pluginErr(name string, err error) error {
+	if errors.Is(err, pluginhost.ErrRejected) {
+		return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("%s refused: %v", name, err), Err: err,
+			Fields: []errs.FieldError{{Field: "provider", Code: "rejected", Message: err.Error()}}}
+	}
+	return &errs.Error{Code: errs.PluginUnavailable, Message: fmt.Sprintf("plugin %s is unavailable; try again shortly", name), Err: err}
+}
+
+// Pay starts paying an order with a provider the shop enabled: a pending
+// payment is recorded first, then the plugin asked for a payment intent.
+// When the plugin fails the attempt stays pending with the error and the
+// answer is 503 plugin_unavailable.
+func (s *Service) Pay(ctx context.Context, id OrderID, memberID identity.MemberID, in PayInput, origin string) (Payment, error) {
+	if !tenancy.ValidUUID(string(id)) {
+		return Payment{}, errs.E(errs.NotFound, "order not found")
+	}
+	var (
+		p    Payment
+		prov sdk.PaymentProvider
+		cfg  json.RawMessage
+		o    Order
+	)
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		var err error
+		o, err = s.load(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if o.MemberID != string(memberID) {
+			return errs.E(errs.NotFound, "order not found")
+		}
+		if o.State != PendingPayment {
+			return invalidState(o, "pay")
+		}
+		if !o.Total.IsPositive() {
+			return errs.E(errs.InvalidState, "the order has nothing to pay")
+		}
+		if prov, cfg, err = s.provider(ctx, tx, in.Provider); err != nil {
+			return err
+		}
+		p = Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: in.Provider, Amount: o.Total, Currency: o.Currency, Status: "pending", CreatedAt: s.now()}
+		_, err = tx.ExecContext(ctx, `INSERT INTO payments (tenant_id, id, order_id, provider, amount, currency, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)`,
+			tid(ctx), p.ID, id, p.Provider, p.Amount, p.Currency, p.CreatedAt)
+		return err
+	})
+	if err != nil {
+		return Payment{}, err
+	}
+	returnURL := in.ReturnURL
+	if returnURL == "" {
+		returnURL = origin + "/orders/" + string(id)
+	}
+	t, _ := tenancy.From(ctx)
+	intent, perr := prov.CreatePayment(ctx, sdk.PaymentRequest{Context: s.pluginContext(ctx, cfg), PaymentID: string(p.ID), OrderNo: o.OrderNo,
+		Amount: p.Amount, Currency: p.Currency, Description: "Order " + o.OrderNo, ReturnURL: returnURL,
+		NotifyURL: origin + "/api/v1/webhooks/payments/" + in.Provider + "/" + t.Slug})
+	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		if perr != nil {
+			_, err := tx.ExecContext(ctx, `UPDATE payments SET error = $3 WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID, perr.Error())
+			return err
+		}
+		p.ProviderRef, p.PayURL, p.QRPayload = intent.ProviderRef, intent.PayURL, intent.QRPayload
+		_, err := tx.ExecContext(ctx, `UPDATE payments SET provider_ref = $3, pay_url = $4, qr_payload = $5 WHERE tenant_id = $1 AND id = $2`,
+			tid(ctx), p.ID, p.ProviderRef, p.PayURL, p.QRPayload)
+		return err
+	})
+	if perr != nil {
+		return Payment{}, pluginErr(in.Provider, perr)
+	}
+	return p, err
+}
+
+// WebhookResult says what a webhook did.
+type WebhookResult struct {
+	Outcome string `json:"outcome"` // paid | duplicate | failed | mismatch | refunded | ignored | unknown_payment
+}
+
+// Webhook applies a provider's webhook for the tenant in ctx: verified by
+// the plugin with the tenant's config, applied once per provider event id.
+func (s *Service) Webhook(ctx context.Context, provider string, headers map[string]string, body []byte) (WebhookResult, error) {
+	var (
+		prov sdk.PaymentProvider
+		cfg  json.RawMessage
+	)
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		var err error
+		prov, cfg, err = s.provider(ctx, tx, provider)
+		return err
+	})
+	if errs.Is(err, errs.Invalid) {
+		return WebhookResult{}, errs.E(errs.NotFound, "no such payment provider for this shop")
+	}
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	ev, err := prov.VerifyWebhook(ctx, sdk.WebhookRequest{Context: s.pluginContext(ctx, cfg), Headers: headers, Body: body})
+	if errors.Is(err, pluginhost.ErrRejected) {
+		return WebhookResult{}, &errs.Error{Code: errs.Unauthenticated, Message: "the webhook did not verify", Err: err}
+	}
+	if err != nil {
+		return WebhookResult{}, pluginErr(provider, err)
+	}
+	var res WebhookResult
+	var refund *Payment
+	var refundCfg json.RawMessage
+	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		var inserted []string
+		if err := tx.SelectContext(ctx, &inserted, `INSERT INTO payment_events (tenant_id, provider, event_id, payment_id, type, amount, currency, received_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING event_id`,
+			tid(ctx), provider, ev.EventID, ev.PaymentID, string(ev.Type), ev.Amount, ev.Currency, s.now()); err != nil {
+			return fmt.Errorf("payment event: %w", err)
+		}
+		if len(inserted) == 0 {
+			res.Outcome = "duplicate"
+			return nil
+		}
+		var err error
+		res.Outcome, refund, err = s.applyEvent(ctx, tx, provider, ev)
+		if err != nil {
+			return err
+		}
+		refundCfg = cfg
+		_, err = tx.ExecContext(ctx, `UPDATE payment_events SET outcome = $4 WHERE tenant_id = $1 AND provider = $2 AND event_id = $3`,
+			tid(ctx), provider, ev.EventID, res.Outcome)
+		return err
+	})
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	if refund != nil {
+		if err := s.refundOrphan(ctx, prov, refundCfg, *refund); err != nil {
+			s.Log.WarnContext(ctx, "automatic refund of a late payment failed", "payment", refund.ID, "err", err)
+		} else {
+			res.Outcome = "refunded"
+		}
+	}
+	return res, nil
+}
+
+// applyEvent applies a new verified event. A payment that arrives for an
+// order that can no longer take it is returned for an automatic refund.
+func (s *Service) applyEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent) (string, *Payment, error) {
+	if ev.Type != sdk.EventPaymentSucceeded && ev.Type != sdk.EventPaymentFailed {
+		return "ignored", nil, nil
+	}
+	if !tenancy.ValidUUID(ev.PaymentID) {
+		return "unknown_payment", nil, nil
+	}
+	var p Payment
+	err := tx.GetContext(ctx, &p, `SELECT `+paymentCols+` FROM payments WHERE tenant_id = $1 AND id = $2 AND provider = $3 FOR UPDATE`, tid(ctx), ev.PaymentID, provider)
+	if isNoRows(err) {
+		return "unknown_payment", nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if p.Status != "pending" {
+		return "ignored", nil, nil
+	}
+	if ev.Type == sdk.EventPaymentFailed {
+		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'failed', error = 'declined by the provider', settled_at = $3 WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID, s.now())
+		return "failed", nil, err
+	}
+	o, err := s.load(ctx, tx, p.OrderID, true)
+	if err != nil {
+		return "", nil, err
+	}
+	if !ev.Amount.Equal(p.Amount) || ev.Currency != p.Currency {
+		// Money arrived but not what was asked: keep it in suspense for a
+		// person to resolve; the order stays unpaid.
+		if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'mismatch', received = $3, received_currency = $4, settled_at = $5,
+error = 'amount or currency differs from the payment' WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID, ev.Amount, ev.Currency, s.now()); err != nil {
+			return "", nil, err
+		}
+		if err := s.post(ctx, tx, LedgerEntry{Kind: "payment_mismatch", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
+			Memo:  fmt.Sprintf("%s %s received for a payment of %s %s", ev.Amount, ev.Currency, p.Amount, p.Currency),
+			Lines: []LedgerLine{{Account: AcctCustomerClearing, Debit: ev.Amount}, {Account: AcctPaymentSuspense, Credit: ev.Amount}}}); err != nil {
+			return "", nil, err
+		}
+		return "mismatch", nil, s.event(ctx, tx, o.ID, "payment_mismatch", "", "", string(p.ID))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'succeeded', provider_ref = coalesce(nullif($3, ''), provider_ref), settled_at = $4 WHERE tenant_id = $1 AND id = $2`,
+		tid(ctx), p.ID, ev.ProviderRef, s.now()); err != nil {
+		return "", nil, err
+	}
+	if o.State != PendingPayment {
+		// Cancelled meanwhile, or paid by another attempt: hold it in
+		// suspense and give it back.
+		if err := s.post(ctx, tx, LedgerEntry{Kind: "payment_orphan", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
+			Memo:  "payment for an order that is " + string(o.State),
+			Lines: []LedgerLine{{Account: AcctCustomerClearing, Debit: p.Amount}, {Account: AcctPaymentSuspense, Credit: p.Amount}}}); err != nil {
+			return "", nil, err
+		}
+		if err := s.event(ctx, tx, o.ID, "payment_after_"+string(o.State), "", "", string(p.ID)); err != nil {
+			return "", nil, err
+		}
+		p.ProviderRef = ev.ProviderRef
+		return "orphan", &p, nil
+	}
+	return "paid", nil, s.markPaid(ctx, tx, o, p)
+}
+
+// refundOrphan returns a payment no order could take, then records it.
+func (s *Service) refundOrphan(ctx context.Context, prov sdk.PaymentProvider, cfg json.RawMessage, p Payment) error {
+	refundID := uuid.NewString()
+	r, err := prov.Refund(ctx, sdk.RefundRequest{Context: s.pluginContext(ctx, cfg), PaymentID: string(p.ID), ProviderRef: p.ProviderRef,
+		RefundID: refundID, Amount: p.Amount, Currency: p.Currency, Reason: "order no longer payable"})
+	if err != nil {
+		return err
+	}
+	if r.Status == sdk.StatusFailed {
+		return fmt.Errorf("provider refused the refund: %s", r.Message)
+	}
+	return s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'refunded' WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, id, order_id, payment_id, amount, status, provider_ref, reason, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'order no longer payable', $8)`, tid(ctx), refundID, p.OrderID, p.ID, p.Amount, string(r.Status), r.ProviderRef, s.now()); err != nil {
+			return err
+		}
+		return s.post(ctx, tx, LedgerEntry{Kind: "payment_orphan_refund", Ref: refundID, OrderID: string(p.OrderID),
+			Memo:  "automatic refund of a payment for an order no longer payable",
+			Lines: []LedgerLine{{Account: AcctPaymentSuspense, Debit: p.Amount}, {Account: AcctCustomerClearing, Credit: p.Amount}}})
+	})
+}
+
+// markPaid moves a pending order to paid with payment p, and does what a
+// payment causes, all in tx.
+func (s *Service) markPaid(ctx context.Context, tx *db.Tx, o Order, p Payment) error {
+	now := s.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET state = 'paid', paid_at = $3, paid_amount = $4 WHERE tenant_id = $1 AND id = $2`,
+		tid(ctx), o.ID, now, p.Amount); err != nil {
+		return fmt.Errorf("mark paid: %w", err)
+	}
+	lines := []LedgerLine{{Account: AcctCustomerClearing, Debit: p.Amount}}
+	if goods := p.Amount.Sub(o.ShippingFee); goods.IsPositive() {
+		lines = append(lines, LedgerLine{Account: AcctSalesRevenue, Credit: goods})
+	}
+	if o.ShippingFee.IsPositive() {
+		lines = append(lines, LedgerLine{Account: AcctShippingRevenue, Credit: o.ShippingFee})
+	}
+	if err := s.post(ctx, tx, LedgerEntry{Kind: "order_payment", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
+		Memo: "order " + o.OrderNo + " paid via " + p.Provider, Lines: lines}); err != nil {
+		return err
+	}
+	products := make([]catalog.ProductID, len(o.Lines))
+	for i, l := range o.Lines {
+		products[i] = catalog.ProductID(l.ProductID)
+	}
+	member := identity.MemberID(o.MemberID)
+	if err := s.Catalog.RecordPurchase(ctx, tx, member, string(o.ID), products); err != nil {
+		return err
+	}
+	if s.Promotions != nil {
+		var q Quote
+		if err := tx.GetContext(ctx, &jsonScan{&q}, `SELECT quote FROM orders WHERE tenant_id = $1 AND id = $2`, tid(ctx), o.ID); err != nil {
+			return err
+		}
+		var ids []string
+		for _, a := range q.Promotions {
+			ids = append(ids, a.CampaignID)
+		}
+		if len(ids) > 0 {
+			if err := s.Promotions.RecordUsage(ctx, tx, member, string(o.ID), ids); err != nil {
+				return err
+			}
+		}
+	}
+	if s.Distribution != nil {
+		if err := s.Distribution.EnqueueCommission(ctx, tx, string(o.ID)); err != nil {
+			return err
+		}
+	}
+	return s.event(ctx, tx, o.ID, "paid", PendingPayment, Paid, p.Provider+" "+string(p.ID))
+}
+
+// jsonScan scans a jsonb column into v.
+type jsonScan struct{ v any }
+
+func (j *jsonScan) Scan(src any) error {
+	switch b := src.(type) {
+	case []byte:
+		return json.Unmarshal(b, j.v)
+	case string:
+		return json.Unmarshal([]byte(b), j.v)
+	}
+	return fmt.Errorf("jsonScan: %T", src)
+}
+
+func (s *Service) post(ctx context.Context, tx *db.Tx, e LedgerEntry) error {
+	if s.Ledger == nil {
+		return nil
+	}
+	_, _, err := s.Ledger.Post(ctx, tx, e)
+	return err
+}
+
+// MarkPaidInput records an offline payment.
+type MarkPaidInput struct {
+	Reference string `json:"reference"`
+}
+
+// MarkPaid records that staff received the order's total offline.
+func (s *Service) MarkPaid(ctx context.Context, id OrderID, in MarkPaidInput) (Order, error) {
+	if in.Reference == "" || len(in.Reference) > 128 {
+		return Order{}, errs.Field("reference", "required", "the payment's reference (at most 128 characters)")
+	}
+	if !tenancy.ValidUUID(string(id)) {
+		return Order{}, errs.E(errs.NotFound, "order not found")
+	}
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		o, err := s.load(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if o.State != PendingPayment || !o.Total.IsPositive() {
+			return invalidState(o, "mark paid")
+		}
+		p := Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: "offline", Amount: o.Total, Currency: o.Currency}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO payments (tenant_id, id, order_id, provider, amount, currency, status, reference, created_at, settled_at)
+VALUES ($1, $2, $3, 'offline', $4, $5, 'succeeded', $6, $7, $7)`, tid(ctx), p.ID, id, p.Amount, p.Currency, in.Reference, s.now()); err != nil {
+			return err
+		}
+		return s.markPaid(ctx, tx, o, p)
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	return s.Get(ctx, id, "")
+}
+
+// SandboxPayment is what the sandbox pay page shows.
+func (s *Service) SandboxPayment(ctx context.Context, id PaymentID) (Payment, Order, error) {
+	if !tenancy.ValidUUID(string(id)) {
+		return Payment{}, Order{}, errs.E(errs.NotFound, "payment not found")
+	}
+	var p Payment
+	var o Order
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		if err := tx.GetContext(ctx, &p, `SELECT `+paymentCols+` FROM payments WHERE tenant_id = $1 AND id = $2 AND provider = 'payment-sandbox'`, tid(ctx), id); err != nil {
+			return db.NotFound(err, "payment")
+		}
+		if _, _, err := s.provider(ctx, tx, "payment-sandbox"); err != nil {
+			return errs.E(errs.NotFound, "payment not found")
+		}
+		var err error
+		o, err = s.load(ctx, tx, p.OrderID, false)
+		return err
+	})
+	return p, o, err
+}
+
+// SandboxSimulate acts as the buyer on the sandbox: the plugin signs the
+// webhook it would send, and it is delivered over HTTP to webhookURL (this
+// server's own endpoint), exactly as a provider would.
+func (s *Service) SandboxSimulate(ctx context.Context, id PaymentID, approve bool, webhookURL string) error {
+	p, _, err := s.SandboxPayment(ctx, id)
+	if err != nil {
+		return err
+	}
+	var prov sdk.PaymentProvider
+	var cfg json.RawMessage
+	if err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		var err error
+		prov, cfg, err = s.provider(ctx, tx, p.Provider)
+		return err
+	}); err != nil {
+		return err
+	}
+	sim, ok := prov.(sdk.SandboxSimulator)
+	if !ok {
+		return errs.E(errs.NotFound, "this provider has no sandbox")
+	}
+	hook, err := sim.SimulatePayment(ctx, sdk.SimulateRequest{Context: s.pluginContext(ctx, cfg), PaymentID: string(p.ID), ProviderRef: p.ProviderRef,
+		Amount: p.Amount, Currency: p.Currency, Approve: approve})
+	if err != nil {
+		return pluginErr(p.Provider, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", webhookURL, bytes.NewReader(hook.Body))
+	if err != nil {
+		return err
+	}
+	for k, v := range hook.Headers {
+		req.Header.Set(k, v)
+	}
+	c := s.HTTPClient
+	if c == nil {
+		c = &http.Client{Timeout: 10 * time.Second}
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("deliver sandbox webhook: %w", err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("sandbox webhook answered %d: %s", res.StatusCode, b)
+	}
+	return nil
+}
