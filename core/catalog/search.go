@@ -166,7 +166,10 @@ func (q *Query) normalize() error {
 // title, subtitle, brand and tags, every word of the keyword required,
 // case-insensitive; words of three characters and more use pg_trgm's
 // trigram index, shorter ones (common in Chinese: 男装) an index of the
-// text's unigrams and bigrams. Results page by an opaque cursor.
+// text's unigrams and bigrams. The selection, order and page are computed by
+// catalog_search (see migrations/00021_catalog_search.sql for why a definer
+// function), which returns product ids only; the cards are read here under
+// RLS. Results page by an opaque cursor.
 func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	if err := q.normalize(); err != nil {
 		return Result{}, err
@@ -178,11 +181,12 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	if q.Page.Cursor != "" && (cur.Sort != q.Sort || !tenancy.ValidUUID(cur.ID)) {
 		return Result{}, errs.Field("cursor", "invalid", "the cursor belongs to another sort order")
 	}
-	var out Result
+	facets := q.Facets && q.Page.Cursor == ""
+	out := Result{Items: []Card{}}
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		var cats []CategoryID
 		var all []*Category
-		if q.CategoryID != nil || (q.Facets && q.Page.Cursor == "") {
+		if q.CategoryID != nil || facets {
 			var err error
 			if all, err = allCategories(ctx, tx); err != nil {
 				return err
@@ -194,107 +198,60 @@ func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 				found = found || c.ID == *q.CategoryID
 			}
 			if !found {
-				out = Result{Items: []Card{}}
 				return nil
 			}
 			cats = descendants(all, *q.CategoryID)
 		}
-		b := q.where(ctx, cats)
-		if err := b.keyset(q.Sort, cur); err != nil {
-			return err
+		var statuses, catIDs, afterV, afterID any
+		if len(q.Statuses) > 0 {
+			statuses = pqIDs(q.Statuses)
 		}
-		items, err := b.page(ctx, tx, q)
+		if cats != nil {
+			catIDs = pqIDs(cats)
+		}
+		if cur.ID != "" {
+			afterV, afterID = cur.V, cur.ID
+		}
+		var rows []struct {
+			ProductID  *ProductID  `db:"product_id"`
+			Score      *float32    `db:"score"`
+			CategoryID *CategoryID `db:"category_id"`
+			N          int         `db:"n"`
+		}
+		err := tx.SelectContext(ctx, &rows, `SELECT product_id, score, category_id, coalesce(n, 0) AS n
+FROM catalog_search($1::text[], $2::text[], $3::uuid[], $4::numeric, $5::numeric, $6, $7, $8, $9::uuid, $10, $11)`,
+			pq.Array(terms(q.Keyword)), statuses, catIDs, q.MinPrice, q.MaxPrice, q.InStock, q.Sort, afterV, afterID, q.Page.Limit+1, facets)
 		if err != nil {
+			return fmt.Errorf("search: %w", err)
+		}
+		var ids []ProductID
+		scores := map[ProductID]*float32{}
+		counts := map[CategoryID]int{}
+		for _, r := range rows {
+			switch {
+			case r.ProductID != nil:
+				ids = append(ids, *r.ProductID)
+				scores[*r.ProductID] = r.Score
+			case r.CategoryID != nil:
+				counts[*r.CategoryID] = r.N
+			}
+		}
+		if out.Items, err = loadCards(ctx, tx, ids, false); err != nil {
 			return err
 		}
-		out.Items = items
-		if len(items) > q.Page.Limit {
-			out.Items = items[:q.Page.Limit]
+		for i := range out.Items {
+			out.Items[i].Score = scores[out.Items[i].ID]
+		}
+		if len(out.Items) > q.Page.Limit {
+			out.Items = out.Items[:q.Page.Limit]
 			out.NextCursor = cursorOf(q.Sort, out.Items[len(out.Items)-1])
 		}
-		if q.Facets && q.Page.Cursor == "" {
-			fb := q.where(ctx, nil)
-			out.Facets, err = fb.facets(ctx, tx, all)
+		if facets {
+			out.Facets = rollUp(all, counts)
 		}
-		return err
+		return nil
 	})
 	return out, err
-}
-
-// sqlb builds the WHERE clause of a search.
-type sqlb struct {
-	from  string
-	conds []string
-	args  []any
-	score string
-}
-
-func (b *sqlb) arg(v any) string {
-	b.args = append(b.args, v)
-	return "$" + strconv.Itoa(len(b.args))
-}
-
-func (q *Query) where(ctx context.Context, cats []CategoryID) *sqlb {
-	b := &sqlb{from: "products p", score: "NULL::real"}
-	b.conds = append(b.conds, "p.tenant_id = "+b.arg(tid(ctx)))
-	if ts := terms(q.Keyword); len(ts) > 0 {
-		b.from = fmt.Sprintf("catalog_keyword_match(%s::text[], %s) k JOIN products p ON p.id = k.product_id", b.arg(pq.Array(ts)), b.arg(q.Keyword))
-		b.score = "k.score"
-	}
-	if len(q.Statuses) == 1 {
-		b.conds = append(b.conds, "p.status = "+b.arg(q.Statuses[0]))
-	} else if len(q.Statuses) > 1 {
-		ss := make([]string, len(q.Statuses))
-		for i, s := range q.Statuses {
-			ss[i] = string(s)
-		}
-		b.conds = append(b.conds, "p.status = ANY("+b.arg(pq.Array(ss))+"::text[])")
-	}
-	if len(cats) > 0 {
-		b.conds = append(b.conds, "p.category_id = ANY("+b.arg(pqIDs(cats))+"::uuid[])")
-	}
-	if q.MinPrice != nil {
-		b.conds = append(b.conds, "p.min_price >= "+b.arg(*q.MinPrice))
-	}
-	if q.MaxPrice != nil {
-		b.conds = append(b.conds, "p.min_price <= "+b.arg(*q.MaxPrice))
-	}
-	if q.InStock {
-		b.conds = append(b.conds, "EXISTS (SELECT 1 FROM skus s WHERE s.tenant_id = p.tenant_id AND s.product_id = p.id AND s.stock > 0)")
-	}
-	return b
-}
-
-// orderings: the ORDER BY of each sort and the keyset comparison that
-// continues after a cursor (id breaks ties).
-var orderings = map[string]struct{ order, key, cmp, cast string }{
-	SortRelevance: {"k.score DESC, p.id DESC", "k.score", "<", "real"},
-	SortNewest:    {"p.created_at DESC, p.id DESC", "p.created_at", "<", "timestamptz"},
-	SortPriceAsc:  {"p.min_price, p.id", "p.min_price", ">", "numeric"},
-	SortPriceDesc: {"p.min_price DESC, p.id DESC", "p.min_price", "<", "numeric"},
-	SortSales:     {"p.sales_count DESC, p.id DESC", "p.sales_count", "<", "bigint"},
-}
-
-func (b *sqlb) keyset(sort string, cur searchCursor) error {
-	if cur.ID == "" {
-		return nil
-	}
-	o := orderings[sort]
-	b.conds = append(b.conds, fmt.Sprintf("(%s, p.id) %s (%s::%s, %s::uuid)", o.key, o.cmp, b.arg(cur.V), o.cast, b.arg(cur.ID)))
-	return nil
-}
-
-func (b *sqlb) page(ctx context.Context, tx *db.Tx, q Query) ([]Card, error) {
-	sql := fmt.Sprintf(`SELECT %s, %s AS score FROM %s WHERE %s ORDER BY %s LIMIT %s`,
-		cardCols, b.score, b.from, strings.Join(b.conds, " AND "), orderings[q.Sort].order, b.arg(q.Page.Limit+1))
-	var rows []Card
-	if err := tx.SelectContext(ctx, &rows, sql, b.args...); err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	for i := range rows {
-		rows[i] = fixCard(rows[i])
-	}
-	return rows, nil
 }
 
 func cursorOf(sort string, c Card) string {
@@ -314,35 +271,26 @@ func cursorOf(sort string, c Card) string {
 	return page.Encode(searchCursor{Sort: sort, V: v, ID: string(c.ID)})
 }
 
-// facets counts the matches per category (ignoring the category filter, so
-// the other categories show too) and rolls the counts up the tree.
-func (b *sqlb) facets(ctx context.Context, tx *db.Tx, all []*Category) ([]Facet, error) {
-	var rows []struct {
-		Cat   CategoryID `db:"category_id"`
-		Count int        `db:"n"`
-	}
-	sql := fmt.Sprintf(`SELECT p.category_id, count(*) AS n FROM %s WHERE %s AND p.category_id IS NOT NULL GROUP BY p.category_id`,
-		b.from, strings.Join(b.conds, " AND "))
-	if err := tx.SelectContext(ctx, &rows, sql, b.args...); err != nil {
-		return nil, fmt.Errorf("facets: %w", err)
-	}
+// rollUp turns counts per category into facets that include the counts of
+// the subcategories, in tree order.
+func rollUp(all []*Category, counts map[CategoryID]int) []Facet {
 	byID := map[CategoryID]*Category{}
 	for _, c := range all {
 		byID[c.ID] = c
 	}
-	counts := map[CategoryID]int{}
-	for _, r := range rows {
-		for c := byID[r.Cat]; c != nil; c = parentOf(byID, c) {
-			counts[c.ID] += r.Count
+	total := map[CategoryID]int{}
+	for id, n := range counts {
+		for c := byID[id]; c != nil; c = parentOf(byID, c) {
+			total[c.ID] += n
 		}
 	}
 	out := []Facet{}
 	for _, c := range all { // all is ordered by depth, sort, name
-		if n := counts[c.ID]; n > 0 {
+		if n := total[c.ID]; n > 0 {
 			out = append(out, Facet{CategoryID: c.ID, ParentID: c.ParentID, Name: c.Name, Count: n})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // ShopProduct returns an on-sale product for the storefront (no costs, no
