@@ -10,8 +10,11 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/banyanmall/banyan/core/catalog"
+	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
+	"github.com/banyanmall/banyan/core/jobs"
 	"github.com/banyanmall/banyan/core/page"
+	"github.com/banyanmall/banyan/core/tenancy"
 )
 
 const goodCSV = "\xef\xbb\xbfproduct_code,title,subtitle,category_path,brand,tags,status,sku_code,spec,price,original_price,cost,stock,weight,image_url\n" +
@@ -119,6 +122,20 @@ func TestImportCSVJobUpsertsByCode(t *testing.T) {
 	job = waitImport(t, e, ctx, job.ID)
 	if job.Status != catalog.JobDone || job.Done != 4 || len(job.Errors) != 0 {
 		t.Fatalf("job %+v", job)
+	}
+	// The same job delivered again (River retries, duplicates) changes nothing.
+	err = e.d.App.InTenant(ctx, func(tx *db.Tx) error {
+		_, err := jobs.Enqueue(ctx, tx, catalog.ImportArgs{Tenant: jobs.Tenant{TenantID: tenancy.ID(ctx)}, ImportID: job.ID}, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		return e.count(`SELECT count(*) FROM river_job WHERE kind = 'catalog_import' AND state = 'completed'`) == 2
+	})
+	if again, _ := e.s.ImportJobByID(ctx, job.ID); again.FinishedAt == nil || !again.FinishedAt.Equal(*job.FinishedAt) || e.count(`SELECT count(*) FROM skus`) != 4 {
+		t.Fatalf("a repeated job ran the import again: %+v", again)
 	}
 	res, err := e.s.Search(ctx, catalog.Query{Keyword: "T恤", Facets: true})
 	if err != nil || len(res.Items) != 1 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/errs"
+	"github.com/banyanmall/banyan/core/tenancy"
 )
 
 // fieldsOf returns the field names of a validation error.
@@ -204,5 +205,15 @@ func TestProductQuota(t *testing.T) {
 	_, err := e.s.CreateProduct(ctx, catalog.ProductInput{Title: "three", SKUs: []catalog.SKUInput{{Code: "THREE", Price: dec("1")}}})
 	if !errs.Is(err, errs.QuotaExceeded) {
 		t.Fatalf("third product on a 2-product plan: %v", err)
+	}
+	// Imports respect the quota too: the product over it is refused by name.
+	rep, err := e.s.CheckImport(ctx, catalog.FormatCSV, []byte("product_code,title,sku_code,price\nNEW,新品,NEW-1,1\n"))
+	if err != nil || rep.Valid || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Message, "plan") {
+		t.Fatalf("import over the quota: %+v %v", rep, err)
+	}
+	// The platform's usage report counts real products.
+	var n int
+	if err := e.d.Owner.Get(&n, `SELECT products FROM platform_tenant_usage(ARRAY[$1]::uuid[])`, string(tenancy.ID(ctx))); err != nil || n != 2 {
+		t.Fatalf("usage: %d products, %v", n, err)
 	}
 }
