@@ -54,7 +54,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 	if os.Getenv("BANYAN_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	a, err := app.New(context.Background(), cfg, log, app.Options{Jobs: jobs.Options{PollInterval: 50 * time.Millisecond, TestOnly: true}})
+	a, err := app.New(context.Background(), cfg, log, app.Options{Jobs: jobs.Options{PollInterval: 100 * time.Millisecond, TestOnly: true}})
 	if err != nil {
 		tb.Fatalf("start app: %v", err)
 	}
