@@ -23,6 +23,7 @@ import (
 	"github.com/banyanmall/banyan/core/authz"
 	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/distribution"
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/finance"
 	"github.com/banyanmall/banyan/core/identity"
@@ -71,6 +72,8 @@ type Server struct {
 	Orders *orders.Service
 	// Finance is the ledger.
 	Finance *finance.Service
+	// Distribution is the distributor network and its money.
+	Distribution *distribution.Service
 	// Plugins is the plugin host; TenantPlugins the shops' plugin settings;
 	// Promotions the promotions engine.
 	Plugins       *pluginhost.Host
@@ -205,6 +208,10 @@ func (s *Server) wrap(rt Route) http.Handler {
 		if err != nil {
 			s.writeError(w, r, err)
 			return
+		}
+		if c, err := r.Cookie(distribution.RefCookie); err == nil {
+			// The referral code of /r/{code}, for the registration hook.
+			ctx = distribution.WithRefCode(ctx, c.Value)
 		}
 		if err := rt.H(s, w, r.WithContext(ctx)); err != nil {
 			s.writeError(w, r, err)

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/config"
 	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/distribution"
 	"github.com/banyanmall/banyan/core/finance"
 	"github.com/banyanmall/banyan/core/identity"
 	"github.com/banyanmall/banyan/core/jobs"
@@ -48,6 +50,8 @@ type App struct {
 	Jobs    *jobs.Runner
 	// Finance is the double-entry ledger.
 	Finance *finance.Service
+	// Distribution is the distributor network and its money.
+	Distribution *distribution.Service
 
 	// Plugins runs the plugin processes (one host for all tenants);
 	// TenantPlugins is which plugins each shop enabled, with their config;
@@ -110,6 +114,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	}
 	a.TenantPlugins = &plugins.Service{DB: d, Host: a.Plugins, Tenants: a.Tenants}
 	a.Promotions = &promotions.Service{DB: d, Host: a.Plugins, Plugins: a.TenantPlugins}
+	a.Distribution = &distribution.Service{DB: d, Finance: a.Finance, Members: a.Members, Plugins: a.Plugins, Log: log,
+		PluginConfig: func(ctx context.Context, tx *db.Tx, name string) (json.RawMessage, error) {
+			c, _, err := a.TenantPlugins.Config(ctx, tx, name)
+			return c, err
+		}}
+	a.Finance.Derived = a.Distribution.DerivedTotals
+	a.Members.OnRegister = append(a.Members.OnRegister, a.Distribution.OnRegister)
+	distribution.Register(a.Jobs, a.Distribution, 0)
 	a.Server = &api.Server{
 		Log: log, DB: d, Tenants: a.Tenants, Staff: a.Staff, Members: a.Members, Authz: a.Authz, Metrics: reg,
 		Cfg:     api.Config{BaseDomain: cfg.BaseDomain, DefaultTenant: cfg.DefaultTenant, TrustProxy: cfg.TrustProxy, Version: "0.1.0"},
@@ -120,6 +132,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	a.Server.Marketing = a.Marketing
 	a.Server.Catalog = a.Catalog
 	a.Server.Finance = a.Finance
+	a.Server.Distribution = a.Distribution
 	a.Server.Plugins, a.Server.TenantPlugins, a.Server.Promotions = a.Plugins, a.TenantPlugins, a.Promotions
 	a.Server.Ready = append(a.Server.Ready, func(context.Context) (string, bool, any) {
 		ok, detail := plugins.Ready(a.Plugins)

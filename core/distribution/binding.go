@@ -226,7 +226,7 @@ func (s *Service) sideBind(ctx context.Context, tx *db.Tx, fn func(ctx context.C
 // code is the order's referral code or cookie; "" = none); in every mode
 // the answer is the buyer's referrer after that, or "" when none. A bad
 // code never fails the order.
-func (s *Service) BindForOrder(ctx context.Context, tx *db.Tx, buyerID, code string) (referrerID string, err error) {
+func (s *Service) BindForOrder(ctx context.Context, tx *db.Tx, buyerID identity.MemberID, code string) (referrerID string, err error) {
 	st, err := s.settings(ctx, tx)
 	if err != nil {
 		return "", err
@@ -236,7 +236,7 @@ func (s *Service) BindForOrder(ctx context.Context, tx *db.Tx, buyerID, code str
 	}
 	if st.BindingMode == "first_order" && NormalizeCode(code) != "" {
 		if err := s.sideBind(ctx, tx, func(ctx context.Context, tx *db.Tx) error {
-			_, err := s.Bind(ctx, tx, buyerID, code, "order")
+			_, err := s.Bind(ctx, tx, string(buyerID), code, "order")
 			return err
 		}); err != nil {
 			return "", err
