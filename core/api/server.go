@@ -102,7 +102,10 @@ func (s *Server) Handler() http.Handler {
 		r.Handle("/admin", s.AdminUI)
 	}
 	if s.Storefront != nil {
-		r.PathPrefix("/").Handler(s.Storefront)
+		// Everything but the API: an unknown /api/ path stays a problem+json 404.
+		r.PathPrefix("/").MatcherFunc(func(req *http.Request, _ *mux.RouteMatch) bool {
+			return !strings.HasPrefix(req.URL.Path, "/api/")
+		}).Handler(s.Storefront)
 	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.writeError(w, req, errs.E(errs.NotFound, "no such endpoint: %s %s", req.Method, req.URL.Path))

@@ -28,6 +28,7 @@ import (
 	"github.com/banyanmall/banyan/core/pluginhost"
 	"github.com/banyanmall/banyan/core/plugins"
 	"github.com/banyanmall/banyan/core/promotions"
+	"github.com/banyanmall/banyan/core/storefront"
 	"github.com/banyanmall/banyan/tenants"
 )
 
@@ -67,7 +68,8 @@ type App struct {
 
 // Options are test and embedding hooks.
 type Options struct {
-	AdminUI    http.Handler
+	AdminUI http.Handler
+	// Storefront replaces the shops' storefront (core/storefront) when set.
 	Storefront http.Handler
 	// Jobs tunes the job runner (tests poll faster).
 	Jobs jobs.Options
@@ -104,6 +106,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		Uploads:     catalog.FileStorage{Dir: filepath.Join(cfg.DataDir, "uploads")},
 		ImportFiles: catalog.FileStorage{Dir: filepath.Join(cfg.DataDir, "imports")}}
 	catalog.Register(a.Jobs, a.Catalog)
+
+	if opt.Storefront == nil {
+		routes := map[string]bool{}
+		for _, rt := range api.Routes() {
+			routes[rt.Method+" "+rt.Path] = true
+		}
+		opt.Storefront = storefront.New(storefront.Config{PublicURL: cfg.PublicURL, DefaultTenant: cfg.DefaultTenant, APIRoutes: routes},
+			a.Tenants, a.Catalog, log)
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
