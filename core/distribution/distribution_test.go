@@ -351,3 +351,43 @@ func TestWithdrawalReviewAndPayout(t *testing.T) {
 	}
 	e.check()
 }
+
+func TestGradesUpgradeAutomatically(t *testing.T) {
+	e := setup(t)
+	g0, err := e.s.SaveGrade(e.ctx, "", distribution.GradeInput{Name: "初级", Rank: 0, Rates: []decimal.Decimal{dec("0.1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g1, err := e.s.SaveGrade(e.ctx, "", distribution.GradeInput{Name: "中级", Rank: 1, Rates: []decimal.Decimal{dec("0.2"), dec("0.05")}, MinTeamSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.SaveGrade(e.ctx, "", distribution.GradeInput{Name: "高级", Rank: 2, Rates: []decimal.Decimal{dec("0.3"), dec("0.3"), dec("0.3"), dec("0.1")}}); fieldCode(err, "rates") != "depth_exceeds_legal_limit" {
+		t.Fatalf("four levels of rates: %v", err)
+	}
+	a, code := e.distributor()
+	d, _ := e.s.Distributor(e.ctx, a)
+	if d.GradeID == nil || *d.GradeID != g0.ID {
+		t.Fatalf("entry grade: %+v", d.GradeID)
+	}
+	b := e.member()
+	e.mustBind(b, code)
+	o := e.pay(b, "100.00") // 初级: 10%
+	if got := e.balance(finance.FrozenPayable, a); !got.Equal(dec("10")) {
+		t.Fatalf("frozen %s", got)
+	}
+	e.mustBind(e.member(), code) // team of 2: 中级
+	d, _ = e.s.Distributor(e.ctx, a)
+	if d.GradeID == nil || *d.GradeID != g1.ID {
+		t.Fatalf("after team of 2: %+v", d.GradeID)
+	}
+	e.pay(b, "100.00") // 中级: 20%
+	if got := e.balance(finance.FrozenPayable, a); !got.Equal(dec("30")) {
+		t.Fatalf("frozen %s, want 10 + 20", got)
+	}
+	var snap string
+	if err := e.d.Owner.Get(&snap, `SELECT grade_name || ' ' || rate::text FROM commissions WHERE order_id = $1`, o.OrderID); err != nil || snap != "初级 0.100000" {
+		t.Fatalf("snapshot %q %v", snap, err)
+	}
+	e.check()
+}
