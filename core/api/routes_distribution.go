@@ -406,3 +406,21 @@ func (s *Server) handleReferral(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, "/", http.StatusFound)
 	return nil
 }
+
+func init() {
+	register(Route{Name: "simulateCommissions", Method: "POST", Path: "/api/v1/admin/commissions/simulations", Access: TenantStaff, Perm: "distribution:read",
+		Summary: "Replay past paid orders through a commission plugin and config without writing anything: would-have-earned vs paid per distributor",
+		Body:    distribution.SimulationInput{}, Resp: distribution.Simulation{}, H: (*Server).handleSimulateCommissions})
+}
+
+func (s *Server) handleSimulateCommissions(w http.ResponseWriter, r *http.Request) error {
+	var in distribution.SimulationInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	sim, err := s.Distribution.Simulate(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, sim)
+}

@@ -391,3 +391,32 @@ func TestGradesUpgradeAutomatically(t *testing.T) {
 	}
 	e.check()
 }
+
+func TestSimulationWritesNothing(t *testing.T) {
+	e := setup(t)
+	a, code := e.distributor()
+	b := e.member()
+	e.mustBind(b, code)
+	from := e.clock.now()
+	e.pay(b, "100.00", "200.00") // default 10%: 30
+	var before int
+	_ = e.d.Owner.Get(&before, `SELECT count(*) FROM journal_entries`)
+	sim, err := e.s.Simulate(e.ctx, distribution.SimulationInput{Plugin: "commission-tiered", Config: []byte(`{"rates":["0.2"]}`),
+		From: from.Add(-time.Hour), To: from.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.Orders != 1 || len(sim.Distributors) != 1 || sim.Distributors[0].MemberID != a ||
+		!sim.Distributors[0].WouldEarn.Equal(dec("60")) || !sim.Distributors[0].Paid.Equal(dec("30")) || !sim.Difference.Equal(dec("30")) {
+		t.Fatalf("simulation %+v", sim)
+	}
+	var after int
+	_ = e.d.Owner.Get(&after, `SELECT count(*) FROM journal_entries`)
+	if after != before {
+		t.Fatalf("simulation wrote %d entries", after-before)
+	}
+	if _, err := e.s.Simulate(e.ctx, distribution.SimulationInput{Plugin: "commission-tiered", Config: []byte(`{"rates":["2"]}`),
+		From: from.Add(-time.Hour), To: from.Add(time.Hour)}); !errs.Is(err, errs.Invalid) {
+		t.Fatalf("bad config: %v", err)
+	}
+}
