@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/banyanmall/banyan/core/errs"
+	"github.com/banyanmall/banyan/core/identity"
 	"github.com/banyanmall/banyan/core/orders"
 	"github.com/banyanmall/banyan/core/tenancy"
 )
@@ -322,4 +323,288 @@ func (s *Server) handleRefundOrder(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, ref)
+}
+
+// After-sales, carts, order settings, statistics, export and tracking.
+func init() {
+	sku := "00000000-0000-4000-8000-000000000000"
+	register(
+		Route{Name: "shopRequestAfterSale", Method: "POST", Path: "/api/v1/shop/orders/{id}/after-sales", Access: Member, Fixture: "order", Status: 201,
+			Summary: "Ask for a refund (refund_only or return_and_refund) of some lines, with a reason and photos", Body: orders.AfterSaleInput{},
+			Example: orders.AfterSaleInput{Kind: "refund_only", Reason: "broken", Lines: []orders.AfterSaleLine{{LineID: sku, Qty: 1}}},
+			Resp:    orders.AfterSale{}, H: (*Server).handleRequestAfterSale},
+		Route{Name: "shopListAfterSales", Method: "GET", Path: "/api/v1/shop/after-sales", Access: Member,
+			Summary: "The member's after-sales requests", Query: []string{"state", "cursor", "limit"}, Resp: List[orders.AfterSale]{}, H: (*Server).handleMyAfterSales},
+		Route{Name: "shopReturnAfterSale", Method: "POST", Path: "/api/v1/shop/after-sales/{id}/return", Access: Member, Fixture: "after_sale",
+			Summary: "Give the return parcel's carrier and tracking number", Body: orders.AfterSaleAction{},
+			Example: orders.AfterSaleAction{Carrier: "SF", TrackingNo: "SF2"}, Resp: orders.AfterSale{}, H: afterSaleAction("return", true)},
+		Route{Name: "listAfterSales", Method: "GET", Path: "/api/v1/admin/after-sales", Access: TenantStaff, Perm: "orders:read",
+			Summary: "After-sales requests, newest first", Query: []string{"state", "cursor", "limit"}, Resp: List[orders.AfterSale]{}, H: (*Server).handleListAfterSales},
+		Route{Name: "getAfterSale", Method: "GET", Path: "/api/v1/admin/after-sales/{id}", Access: TenantStaff, Perm: "orders:read", Fixture: "after_sale",
+			Summary: "An after-sales request", Resp: orders.AfterSale{}, H: (*Server).handleGetAfterSale},
+		Route{Name: "approveAfterSale", Method: "POST", Path: "/api/v1/admin/after-sales/{id}/approve", Access: TenantStaff, Perm: "orders:write", Fixture: "after_sale",
+			Summary: "Approve: refund_only is refunded at once; return_and_refund waits for the goods", Body: orders.AfterSaleAction{}, Example: orders.AfterSaleAction{},
+			Resp: orders.AfterSale{}, H: afterSaleAction("approve", false)},
+		Route{Name: "rejectAfterSale", Method: "POST", Path: "/api/v1/admin/after-sales/{id}/reject", Access: TenantStaff, Perm: "orders:write", Fixture: "after_sale",
+			Summary: "Reject with a reason the member sees", Body: orders.AfterSaleAction{}, Example: orders.AfterSaleAction{Reason: "used"},
+			Resp: orders.AfterSale{}, H: afterSaleAction("reject", false)},
+		Route{Name: "receiveAfterSale", Method: "POST", Path: "/api/v1/admin/after-sales/{id}/receive-return", Access: TenantStaff, Perm: "orders:write", Fixture: "after_sale",
+			Summary: "The returned goods arrived", Body: orders.AfterSaleAction{}, Example: orders.AfterSaleAction{},
+			Resp: orders.AfterSale{}, H: afterSaleAction("receive", false)},
+		Route{Name: "refundAfterSale", Method: "POST", Path: "/api/v1/admin/after-sales/{id}/refund", Access: TenantStaff, Perm: "orders:write", Fixture: "after_sale",
+			Summary: "Refund a received return through the provider (restock: true puts the goods back on sale)", Body: orders.AfterSaleAction{},
+			Example: orders.AfterSaleAction{Restock: true}, Resp: orders.AfterSale{}, H: afterSaleAction("refund", false)},
+
+		Route{Name: "shopCart", Method: "GET", Path: "/api/v1/shop/cart", Access: Member,
+			Summary: "The member's cart; lines off shelf or short of stock show valid: false", Resp: orders.Cart{}, H: (*Server).handleCart},
+		Route{Name: "shopCartAdd", Method: "POST", Path: "/api/v1/shop/cart", Access: Member,
+			Summary: "Add a quantity of a SKU to the cart", Body: orders.CartLineInput{}, Resp: orders.Cart{}, H: (*Server).handleCartAdd},
+		Route{Name: "shopCartSet", Method: "PATCH", Path: "/api/v1/shop/cart/{sku_id}", Access: Member, Fixture: "sku",
+			Summary: "Set a cart line's quantity", Body: cartQty{}, Example: cartQty{Qty: 1}, Resp: orders.Cart{}, H: (*Server).handleCartSet},
+		Route{Name: "shopCartRemove", Method: "DELETE", Path: "/api/v1/shop/cart/{sku_id}", Access: Member, Fixture: "sku",
+			Summary: "Remove a cart line", Resp: orders.Cart{}, H: (*Server).handleCartRemove},
+		Route{Name: "shopCartMerge", Method: "POST", Path: "/api/v1/shop/cart/merge", Access: Member,
+			Summary: "Move a visitor's cart into the member's (after logging in)", Body: cartMerge{}, Resp: orders.Cart{}, H: (*Server).handleCartMerge},
+		Route{Name: "shopGuestCart", Method: "GET", Path: "/api/v1/shop/guest-cart", Access: PublicTenant,
+			Summary: "A visitor's cart (X-Visitor-Id header: the visitor's random id)", Resp: orders.Cart{}, H: (*Server).handleGuestCart},
+		Route{Name: "shopGuestCartAdd", Method: "POST", Path: "/api/v1/shop/guest-cart", Access: PublicTenant,
+			Summary: "Add to a visitor's cart (X-Visitor-Id header)", Body: orders.CartLineInput{}, Resp: orders.Cart{}, H: (*Server).handleGuestCartAdd},
+
+		Route{Name: "getOrderSettings", Method: "GET", Path: "/api/v1/admin/settings/orders", Access: TenantStaff, Perm: "settings:read",
+			Summary: "Order settings: payment timeout, auto-confirm, after-sales window, shipping (flat, free over, by province)", Resp: orders.Settings{}, H: (*Server).handleOrderSettings},
+		Route{Name: "updateOrderSettings", Method: "PATCH", Path: "/api/v1/admin/settings/orders", Access: TenantStaff, Perm: "settings:write",
+			Summary: "Change order settings", Body: orders.SettingsPatch{}, Resp: orders.Settings{}, H: (*Server).handleUpdateOrderSettings},
+		Route{Name: "orderStats", Method: "GET", Path: "/api/v1/admin/stats", Access: TenantStaff, Perm: "stats:read",
+			Summary: "Order counts and amounts by state and day, GMV, average order value, paid conversion, refund rate (shop's time zone)",
+			Query:   []string{"from", "to"}, Resp: orders.Stats{}, H: (*Server).handleOrderStats},
+		Route{Name: "exportOrders", Method: "GET", Path: "/api/v1/admin/orders/export", Access: TenantStaff, Perm: "orders:read", Raw: true,
+			Summary: "Download orders as CSV (one row per line), with the list's filters", Query: []string{"state", "from", "to", "member_id", "distributor_id", "q"},
+			H: (*Server).handleExportOrders},
+		Route{Name: "addTracking", Method: "POST", Path: "/api/v1/admin/orders/{id}/parcels/{parcel}/tracking", Access: TenantStaff, Perm: "orders:write", Fixture: "order",
+			Summary: "Add carrier scans to a parcel; the member sees them in the order", Body: trackingInput{},
+			Example: trackingInput{Events: []orders.TrackingInput{{At: time.Unix(1700000000, 0).UTC(), Status: "in_transit"}}}, Resp: orders.Order{}, H: (*Server).handleAddTracking},
+	)
+}
+
+type cartQty struct {
+	Qty int `json:"qty"`
+}
+
+type cartMerge struct {
+	VisitorID string `json:"visitor_id"`
+}
+
+type trackingInput struct {
+	Events []orders.TrackingInput `json:"events"`
+}
+
+func (s *Server) handleRequestAfterSale(w http.ResponseWriter, r *http.Request) error {
+	var in orders.AfterSaleInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	a, err := s.Orders.RequestAfterSale(r.Context(), pathOrderID(r), actingMember(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, a)
+}
+
+func (s *Server) handleMyAfterSales(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.Orders.AfterSales(r.Context(), r.URL.Query().Get("state"), actingMember(r), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list(items, next))
+}
+
+func (s *Server) handleListAfterSales(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.Orders.AfterSales(r.Context(), r.URL.Query().Get("state"), "", p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list(items, next))
+}
+
+func (s *Server) handleGetAfterSale(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.Orders.AfterSaleByID(r.Context(), pathVar(r, "id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
+}
+
+func afterSaleAction(action string, member bool) func(*Server, http.ResponseWriter, *http.Request) error {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
+		var in orders.AfterSaleAction
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		var m identity.MemberID
+		if member {
+			m = actingMember(r)
+		}
+		a, err := s.Orders.ActOnAfterSale(r.Context(), pathVar(r, "id"), m, action, in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, a)
+	}
+}
+
+func (s *Server) handleCart(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.Orders.Cart(r.Context(), orders.MemberCart(actingMember(r)))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) handleCartAdd(w http.ResponseWriter, r *http.Request) error {
+	var in orders.CartLineInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	c, err := s.Orders.AddToCart(r.Context(), orders.MemberCart(actingMember(r)), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) handleCartSet(w http.ResponseWriter, r *http.Request) error {
+	var in cartQty
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	c, err := s.Orders.SetCartLine(r.Context(), orders.MemberCart(actingMember(r)), orders.CartLineInput{SKUID: pathVar(r, "sku_id"), Qty: in.Qty})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) handleCartRemove(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.Orders.RemoveCartLine(r.Context(), orders.MemberCart(actingMember(r)), pathVar(r, "sku_id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) handleCartMerge(w http.ResponseWriter, r *http.Request) error {
+	var in cartMerge
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	c, err := s.Orders.MergeCart(r.Context(), actingMember(r), in.VisitorID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) handleGuestCart(w http.ResponseWriter, r *http.Request) error {
+	owner, err := orders.VisitorCart(r.Header.Get("X-Visitor-Id"))
+	if err != nil {
+		return err
+	}
+	c, err := s.Orders.Cart(r.Context(), owner)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) handleGuestCartAdd(w http.ResponseWriter, r *http.Request) error {
+	owner, err := orders.VisitorCart(r.Header.Get("X-Visitor-Id"))
+	if err != nil {
+		return err
+	}
+	var in orders.CartLineInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	c, err := s.Orders.AddToCart(r.Context(), owner, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) handleOrderSettings(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.Orders.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) handleUpdateOrderSettings(w http.ResponseWriter, r *http.Request) error {
+	var in orders.SettingsPatch
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	st, err := s.Orders.UpdateSettings(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) handleOrderStats(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	from, err1 := time.Parse(time.RFC3339, q.Get("from"))
+	to, err2 := time.Parse(time.RFC3339, q.Get("to"))
+	v := errs.Validator{}
+	v.Check(err1 == nil, "from", "invalid", "an RFC 3339 time")
+	v.Check(err2 == nil, "to", "invalid", "an RFC 3339 time")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	st, err := s.Orders.Stats(r.Context(), from, to)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) handleExportOrders(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := orders.ListFilter{State: q.Get("state"), MemberID: q.Get("member_id"), Referrer: q.Get("distributor_id"), Keyword: q.Get("q")}
+	for _, d := range []struct {
+		name string
+		dst  **time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if x := q.Get(d.name); x != "" {
+			t, err := time.Parse(time.RFC3339, x)
+			if err != nil {
+				return errs.Field(d.name, "invalid", "an RFC 3339 time")
+			}
+			*d.dst = &t
+		}
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="orders.csv"`)
+	return s.Orders.ExportCSV(r.Context(), f, w)
+}
+
+func (s *Server) handleAddTracking(w http.ResponseWriter, r *http.Request) error {
+	var in trackingInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	o, err := s.Orders.AddTracking(r.Context(), pathOrderID(r), pathVar(r, "parcel"), in.Events)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, o)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 	"github.com/riverqueue/river"
 
 	"github.com/banyanmall/banyan/core/catalog"
@@ -199,6 +200,14 @@ FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uu
 		if err := s.Members.SpendPoints(ctx, tx, memberID, string(id), q.PointsUsed, members.PointsSpend); err != nil {
 			return "", err
 		}
+	}
+	skus := make([]string, len(in.Lines))
+	for i, l := range in.Lines {
+		skus[i] = l.SKUID
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE tenant_id = $1 AND owner = $2 AND sku_id = ANY($3::uuid[])`,
+		tid(ctx), MemberCart(memberID), pq.Array(skus)); err != nil {
+		return "", fmt.Errorf("empty cart: %w", err)
 	}
 	if err := s.event(ctx, tx, id, "created", "", PendingPayment, ""); err != nil {
 		return "", err

@@ -69,8 +69,23 @@ func (s *Service) RefundOrder(ctx context.Context, id OrderID, in RefundInput) (
 	if !tenancy.ValidUUID(string(id)) {
 		return Refund{}, errs.E(errs.NotFound, "order not found")
 	}
-	r := Refund{ID: uuid.NewString(), OrderID: id, Amount: total, Status: "succeeded", Reason: in.Reason, CreatedAt: s.now()}
+	var r Refund
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		var err error
+		r, err = s.refund(ctx, tx, id, in, total, nil)
+		return err
+	})
+	if err != nil {
+		return Refund{}, err
+	}
+	return r, nil
+}
+
+// refund does RefundOrder's work in tx; afterSale links the refund to the
+// request it settles.
+func (s *Service) refund(ctx context.Context, tx *db.Tx, id OrderID, in RefundInput, total decimal.Decimal, afterSale *string) (Refund, error) {
+	r := Refund{ID: uuid.NewString(), OrderID: id, Amount: total, Status: "succeeded", Reason: in.Reason, CreatedAt: s.now()}
+	err := func() error {
 		o, err := s.load(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -112,8 +127,8 @@ WHERE tenant_id = $1 AND id = $2 AND refunded_amount + $3 <= paid_amount AND ref
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.Field("lines", "above_paid", "more than what was paid")
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, id, order_id, payment_id, amount, status, reason, restock, created_at)
-VALUES ($1, $2, $3, $4, $5, 'succeeded', $6, $7, $8)`, tid(ctx), r.ID, id, p.ID, total, in.Reason, in.Restock, r.CreatedAt); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, id, order_id, payment_id, amount, status, reason, restock, created_at, after_sale_id)
+VALUES ($1, $2, $3, $4, $5, 'succeeded', $6, $7, $8, $9)`, tid(ctx), r.ID, id, p.ID, total, in.Reason, in.Restock, r.CreatedAt, afterSale); err != nil {
 			return err
 		}
 		for _, l := range in.Lines {
@@ -176,9 +191,6 @@ VALUES ($1, $2, $3, $4, $5, 'succeeded', $6, $7, $8)`, tid(ctx), r.ID, id, p.ID,
 		r.Status = string(out.Status)
 		_, err = tx.ExecContext(ctx, `UPDATE refunds SET status = $3, provider_ref = $4 WHERE tenant_id = $1 AND id = $2`, tid(ctx), r.ID, r.Status, out.ProviderRef)
 		return err
-	})
-	if err != nil {
-		return Refund{}, err
-	}
-	return r, nil
+	}()
+	return r, err
 }

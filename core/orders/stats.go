@@ -1,0 +1,181 @@
+package orders
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/errs"
+	"github.com/banyanmall/banyan/core/page"
+	"github.com/banyanmall/banyan/core/tenancy"
+)
+
+// Stats are the shop's order figures over [From, To), days in its time zone.
+type Stats struct {
+	From           time.Time       `json:"from"`
+	To             time.Time       `json:"to"`
+	TimeZone       string          `json:"time_zone"`
+	ByState        []StateCount    `json:"by_state"`
+	ByDay          []DayStats      `json:"by_day"`
+	Created        int64           `json:"created"`
+	PaidOrders     int64           `json:"paid_orders"`
+	GMV            decimal.Decimal `json:"gmv"`
+	AverageOrder   decimal.Decimal `json:"average_order_value"`
+	PaidConversion decimal.Decimal `json:"paid_conversion"` // paid / created, of the orders created in the range
+	Refunded       decimal.Decimal `json:"refunded"`
+	RefundRate     decimal.Decimal `json:"refund_rate"` // refunded / GMV
+}
+
+// StateCount is the orders created in the range now in a state.
+type StateCount struct {
+	State  string          `db:"state" json:"state"`
+	Count  int64           `db:"n" json:"count"`
+	Amount decimal.Decimal `db:"amount" json:"amount"`
+}
+
+// DayStats is one day.
+type DayStats struct {
+	Day     string          `db:"day" json:"day"`
+	Created int64           `db:"created" json:"created"`
+	Paid    int64           `db:"paid" json:"paid"`
+	GMV     decimal.Decimal `db:"gmv" json:"gmv"`
+}
+
+// Stats computes the figures. GMV counts orders paid in the range (whatever
+// their state since); conversion is over orders created in the range.
+func (s *Service) Stats(ctx context.Context, from, to time.Time) (Stats, error) {
+	if !from.Before(to) || to.Sub(from) > 366*24*time.Hour {
+		return Stats{}, errs.Field("to", "out_of_range", "after from, at most 366 days later")
+	}
+	loc := location(ctx)
+	st := Stats{From: from, To: to, TimeZone: loc.String(), ByState: []StateCount{}, ByDay: []DayStats{}}
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		if err := tx.SelectContext(ctx, &st.ByState, `SELECT state, count(*) AS n, coalesce(sum(total), 0) AS amount FROM orders
+WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY state ORDER BY state`, tid(ctx), from, to); err != nil {
+			return err
+		}
+		if err := tx.SelectContext(ctx, &st.ByDay, `
+WITH c AS (SELECT to_char(created_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, count(*) AS n FROM orders
+           WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1),
+     p AS (SELECT to_char(paid_at AT TIME ZONE $4, 'YYYY-MM-DD') AS day, count(*) AS n, sum(paid_amount) AS gmv FROM orders
+           WHERE tenant_id = $1 AND paid_at >= $2 AND paid_at < $3 GROUP BY 1)
+SELECT coalesce(c.day, p.day) AS day, coalesce(c.n, 0) AS created, coalesce(p.n, 0) AS paid, coalesce(p.gmv, 0) AS gmv
+FROM c FULL JOIN p ON p.day = c.day ORDER BY 1`, tid(ctx), from, to, loc.String()); err != nil {
+			return err
+		}
+		var tot struct {
+			Created     int64           `db:"created"`
+			CreatedPaid int64           `db:"created_paid"`
+			Paid        int64           `db:"paid"`
+			GMV         decimal.Decimal `db:"gmv"`
+			Refunded    decimal.Decimal `db:"refunded"`
+		}
+		if err := tx.GetContext(ctx, &tot, `SELECT
+  count(*) FILTER (WHERE created_at >= $2 AND created_at < $3) AS created,
+  count(*) FILTER (WHERE created_at >= $2 AND created_at < $3 AND paid_at IS NOT NULL) AS created_paid,
+  count(*) FILTER (WHERE paid_at >= $2 AND paid_at < $3) AS paid,
+  coalesce(sum(paid_amount) FILTER (WHERE paid_at >= $2 AND paid_at < $3), 0) AS gmv,
+  coalesce(sum(refunded_amount) FILTER (WHERE paid_at >= $2 AND paid_at < $3), 0) AS refunded
+FROM orders WHERE tenant_id = $1 AND (created_at >= $2 OR paid_at >= $2)`, tid(ctx), from, to); err != nil {
+			return err
+		}
+		st.Created, st.PaidOrders, st.GMV, st.Refunded = tot.Created, tot.Paid, tot.GMV, tot.Refunded
+		if tot.Paid > 0 {
+			st.AverageOrder = tot.GMV.Div(decimal.NewFromInt(tot.Paid)).RoundBank(minor(ctx))
+		}
+		if tot.Created > 0 {
+			st.PaidConversion = decimal.NewFromInt(tot.CreatedPaid).Div(decimal.NewFromInt(tot.Created)).Round(4)
+		}
+		if tot.GMV.IsPositive() {
+			st.RefundRate = tot.Refunded.Div(tot.GMV).Round(4)
+		}
+		return nil
+	})
+	return st, err
+}
+
+// ExportCSV writes the orders matching f as CSV (one row per line), at most
+// 100,000 orders.
+func (s *Service) ExportCSV(ctx context.Context, f ListFilter, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"order_no", "created_at", "state", "member_id", "total", "paid_amount", "refunded_amount", "shipping_fee",
+		"line_title", "sku_code", "spec", "qty", "unit_price", "line_paid"})
+	loc := location(ctx)
+	cursor := ""
+	for n := 0; n < 1000; n++ {
+		items, next, err := s.List(ctx, f, page.Request{Cursor: cursor, Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, o := range items {
+			for _, l := range o.Lines {
+				_ = cw.Write([]string{o.OrderNo, o.CreatedAt.In(loc).Format(time.DateTime), string(o.State), o.MemberID, o.Total.String(),
+					o.PaidAmount.String(), o.RefundedAmount.String(), o.ShippingFee.String(), csvSafe(l.Title), l.SKUCode, csvSafe(l.Spec),
+					fmt.Sprint(l.Qty), l.UnitPrice.String(), l.PaidAmount.String()})
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe defuses cells a spreadsheet would run as a formula.
+func csvSafe(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
+		return "'" + s
+	}
+	return s
+}
+
+// TrackingInput is one carrier scan of a parcel.
+type TrackingInput struct {
+	At          time.Time `json:"at"`
+	Status      string    `json:"status"`
+	Description string    `json:"description"`
+}
+
+// AddTracking records scans of a parcel of an order.
+func (s *Service) AddTracking(ctx context.Context, orderID OrderID, parcelID string, in []TrackingInput) (Order, error) {
+	v := errs.Validator{}
+	v.Check(len(in) >= 1 && len(in) <= 500, "events", "out_of_range", "1 to 500 events")
+	for i, e := range in {
+		v.Check(!e.At.IsZero(), fmt.Sprintf("events[%d].at", i), "required", "when")
+		v.Check(e.Status != "" && len(e.Status) <= 32, fmt.Sprintf("events[%d].status", i), "required", "a status (at most 32 characters)")
+		v.Check(len([]rune(e.Description)) <= 500, fmt.Sprintf("events[%d].description", i), "too_long", "at most 500 characters")
+	}
+	if err := v.Err(); err != nil {
+		return Order{}, err
+	}
+	if !tenancy.ValidUUID(string(orderID)) || !tenancy.ValidUUID(parcelID) {
+		return Order{}, errs.E(errs.NotFound, "parcel not found")
+	}
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		var ok bool
+		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM parcels WHERE tenant_id = $1 AND id = $2 AND order_id = $3)`, tid(ctx), parcelID, orderID); err != nil {
+			return err
+		}
+		if !ok {
+			return errs.E(errs.NotFound, "parcel not found")
+		}
+		for _, e := range in {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tracking_events (tenant_id, parcel_id, at, status, description) VALUES ($1, $2, $3, $4, $5)`,
+				tid(ctx), parcelID, e.At, e.Status, e.Description); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	return s.Get(ctx, orderID, "")
+}
