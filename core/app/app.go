@@ -29,6 +29,7 @@ import (
 	"github.com/banyanmall/banyan/core/plugins"
 	"github.com/banyanmall/banyan/core/promotions"
 	"github.com/banyanmall/banyan/core/storefront"
+	"github.com/banyanmall/banyan/sdk"
 	"github.com/banyanmall/banyan/tenants"
 )
 
@@ -112,8 +113,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		for _, rt := range api.Routes() {
 			routes[rt.Method+" "+rt.Path] = true
 		}
-		opt.Storefront = storefront.New(storefront.Config{PublicURL: cfg.PublicURL, DefaultTenant: cfg.DefaultTenant, APIRoutes: routes},
+		sf := storefront.New(storefront.Config{PublicURL: cfg.PublicURL, DefaultTenant: cfg.DefaultTenant, APIRoutes: routes},
 			a.Tenants, a.Catalog, log)
+		sf.PaymentProviders = func(ctx context.Context) ([]string, error) {
+			var names []string
+			err := d.InTenant(ctx, func(tx *db.Tx) error {
+				es, err := a.TenantPlugins.Enabled(ctx, tx, sdk.KindPayment)
+				for _, e := range es {
+					names = append(names, e.Name)
+				}
+				return err
+			})
+			return names, err
+		}
+		opt.Storefront = sf
 	}
 
 	reg := prometheus.NewRegistry()

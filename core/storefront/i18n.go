@@ -69,7 +69,8 @@ var zh = map[string]string{
 	"checkout": "结算", "orders": "我的订单", "login": "登录", "register": "注册", "logout": "退出登录",
 	"member_centre": "会员中心", "distributor": "分销中心", "coupons": "优惠券", "addresses": "收货地址",
 	"after_sales": "售后", "pay": "支付", "coming_soon": "即将上线：此功能尚未开放。", "noscript": "此页面需要启用 JavaScript。",
-	"home_description": "欢迎光临", "loading": "加载中…",
+	"home_description": "欢迎光临", "loading": "加载中…", "no_payment": "店铺暂未开通在线支付。",
+	"refund_only": "仅退款", "return_and_refund": "退货退款", "pending": "审核中", "rejected": "未通过",
 }
 
 var en = map[string]string{
@@ -89,5 +90,6 @@ var en = map[string]string{
 	"checkout": "Checkout", "orders": "My orders", "login": "Log in", "register": "Register", "logout": "Log out",
 	"member_centre": "Member centre", "distributor": "Distributor centre", "coupons": "Coupons", "addresses": "Addresses",
 	"after_sales": "After-sales", "pay": "Pay", "coming_soon": "Coming soon: this is not open yet.", "noscript": "This page needs JavaScript.",
-	"home_description": "Welcome to", "loading": "Loading…",
+	"home_description": "Welcome to", "loading": "Loading…", "no_payment": "This shop takes no online payments yet.",
+	"refund_only": "Refund only", "return_and_refund": "Return and refund", "pending": "Under review", "rejected": "Not approved",
 }

@@ -419,8 +419,9 @@ var shells = []shellPage{
 }
 
 type shellData struct {
-	Missing bool
-	ID      string
+	Missing   bool
+	ID        string
+	Providers []string // payment plugins (checkout, order)
 }
 
 func (h *Handler) shell(sp shellPage) http.HandlerFunc {
@@ -432,6 +433,13 @@ func (h *Handler) shell(sp shellPage) http.HandlerFunc {
 		for _, n := range sp.needs {
 			if !h.Cfg.APIRoutes[n] {
 				d.Missing = true
+			}
+		}
+		if (sp.tmpl == "checkout" || sp.tmpl == "order") && h.PaymentProviders != nil {
+			var err error
+			if d.Providers, err = h.PaymentProviders(r.Context()); err != nil {
+				h.errorPage(w, r, err)
+				return
 			}
 		}
 		p.Data = d

@@ -50,6 +50,9 @@ type Handler struct {
 	Tenants *tenants.Service
 	Catalog *catalog.Service
 	Log     *slog.Logger
+	// PaymentProviders lists the payment plugins the shop of ctx enabled
+	// (checkout and the order page offer them); nil offers none.
+	PaymentProviders func(ctx context.Context) ([]string, error)
 
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
@@ -196,6 +199,7 @@ type Page struct {
 	Path        string
 	Query       string
 	Asset       string // /static/{version}
+	LangURL     string // this page in the other language
 	Data        any
 	// API is the API's route set, for shells ("POST /api/v1/shop/quote").
 	API map[string]bool
@@ -213,6 +217,10 @@ func (h *Handler) newPage(r *http.Request, title string) *Page {
 	p := &Page{Shop: s.T, Color: template.CSS(c), Lang: s.Lang, HTMLLang: htmlLang(s.Lang), M: m, Title: title,
 		Path: r.URL.Path, Asset: "/static/" + assetVersion, API: h.Cfg.APIRoutes, OG: map[string]string{}}
 	p.Canonical = h.absURL(r, r.URL.Path)
+	q := r.URL.Query()
+	q.Set("lang", m["lang_switch"])
+	q.Del("cursor")
+	p.LangURL = r.URL.Path + "?" + q.Encode()
 	return p
 }
 

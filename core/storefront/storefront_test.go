@@ -211,6 +211,16 @@ func TestSearchSitemapRobots(t *testing.T) {
 			t.Errorf("%s: %d", path, res.Status)
 		}
 	}
+	// The APIs of checkout, orders and the distributor centre are there: no
+	// "coming soon"; no payment plugin is enabled: checkout says so.
+	for _, path := range []string{"/checkout", "/me/orders", "/distributor"} {
+		if res := e.DoHost(host, apptest.Req{Method: "GET", Path: path}); strings.Contains(string(res.Body), `<section class="sec soon">即将上线`) {
+			t.Errorf("%s says coming soon", path)
+		}
+	}
+	if res := e.DoHost(host, apptest.Req{Method: "GET", Path: "/checkout"}); !strings.Contains(string(res.Body), "店铺暂未开通在线支付") {
+		t.Error("checkout without a payment plugin does not say so")
+	}
 	res = e.DoHost(host, apptest.Req{Method: "GET", Path: "/static/v1/app.js"})
 	if res.Status != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
 		t.Errorf("app.js: %d %s", res.Status, res.Header)

@@ -219,7 +219,7 @@
           '<tr><td>Shipping 运费</td><td class="r">' + money(q.shipping && q.shipping.fee) + '</td></tr>' +
           '<tr><th>Total 实付</th><th class="r">' + money(q.total) + '</th></tr></table>';
         $('#total').textContent = '¥' + money(q.total);
-        $('#place').disabled = !st.address;
+        $('#place').disabled = !st.address || !$('input[name=provider]:checked');
       }).catch(function (e) { $('#quote').textContent = ''; $('#qerr').textContent = problemText(e); });
     }
     $('#place').addEventListener('click', function () {
@@ -241,10 +241,12 @@
   };
   // pay starts a payment and follows the provider's pay_url.
   function pay(orderID) {
-    return api('POST', '/orders/' + encodeURIComponent(orderID) + '/pay', {}, { 'Idempotency-Key': 'pay-' + orderID + '-' + Date.now() }).then(function (p) {
-      var url = p && (p.pay_url || (p.payment && p.payment.pay_url) || (p.intent && p.intent.pay_url));
-      if (url) location.href = url; else location.href = '/me/orders/' + encodeURIComponent(orderID);
-    }).catch(function () { location.href = '/me/orders/' + encodeURIComponent(orderID); });
+    var back = '/me/orders/' + encodeURIComponent(orderID), prov = $('input[name=provider]:checked');
+    if (!prov) { location.href = back; return Promise.resolve(); }
+    return api('POST', '/orders/' + encodeURIComponent(orderID) + '/pay', { provider: prov.value, return_url: location.origin + back },
+      { 'Idempotency-Key': 'pay-' + orderID + '-' + Date.now() }).then(function (p) {
+      location.href = (p && p.pay_url) || back;
+    }).catch(function (e) { alert(problemText(e)); location.href = back; });
   }
 
   // ------------------------------------------------------------- login
@@ -335,30 +337,32 @@
   };
   pages.order = function () {
     if (document.querySelector('.soon') || needLogin()) return;
-    var box = $('#order'), id = box.dataset.id;
+    var box = $('#order'), id = box.dataset.id, st = {};
     function act(path, body) {
       return api('POST', '/orders/' + encodeURIComponent(id) + path, body || {}).then(load).catch(function (e) { alert(problemText(e)); });
     }
     function load() {
       return api('GET', '/orders/' + encodeURIComponent(id)).then(function (o) {
-        var lines = o.lines || o.items || [], events = o.events || o.timeline || [], ships = o.shipments || [];
+        var lines = o.lines || [], events = o.events || [], ships = o.parcels || [];
         var state = o.state || o.status;
         box.innerHTML = '<section class="sec"><div class="row"><strong>' + esc(o.order_no || o.no || o.id) + '</strong><span style="text-align:right">' + esc(orderState(o)) + '</span></div></section>' +
           '<section class="sec"><table>' + lines.map(function (l) {
-            return '<tr><td>' + esc(l.title) + ' <span class="muted">' + esc(l.spec || '') + ' ×' + l.qty + '</span></td><td class="r">' + money(l.paid || l.amount) + '</td></tr>';
-          }).join('') + '<tr><th>Total 实付</th><th class="r">¥' + money(o.total || o.payable || o.paid_amount) + '</th></tr></table></section>' +
+            return '<tr><td>' + (l.image ? '<img src="' + esc(l.image) + '" width="48" height="48" alt="">' : '') + '</td><td>' + esc(l.title) + ' <span class="muted">' + esc(l.spec || '') + ' ×' + l.qty + '</span></td><td class="r">' + money(l.paid_amount || l.amount) + '</td></tr>';
+          }).join('') + '<tr><td></td><th>Total 实付</th><th class="r">¥' + money(o.total) + '</th></tr></table></section>' +
           (ships.length ? '<section class="sec"><h2>Shipping 物流</h2>' + ships.map(function (s) {
-            return '<p>' + esc(s.carrier || '') + ' ' + esc(s.tracking_no || s.tracking || '') + '</p>' + ((s.events || []).length ? '<ul class="timeline">' + s.events.map(function (e) {
+            return '<p>' + esc(s.carrier || '') + ' ' + esc(s.tracking_no || '') + '</p>' + ((s.tracking || []).length ? '<ul class="timeline">' + s.tracking.map(function (e) {
               return '<li>' + esc(e.description || e.status || '') + '<div class="muted">' + esc((e.at || e.time || '').slice(0, 16).replace('T', ' ')) + '</div></li>';
             }).join('') + '</ul>' : '');
           }).join('') + '</section>' : '') +
           (events.length ? '<section class="sec"><h2>Timeline 订单动态</h2><ul class="timeline">' + events.map(function (e) {
-            return '<li>' + esc(e.kind || e.to || e.state || '') + (e.note ? ' · ' + esc(e.note) : '') + '<div class="muted">' + esc((e.at || e.created_at || '').slice(0, 16).replace('T', ' ')) + '</div></li>';
+            return '<li>' + esc(stateText[e.to_state] || e.kind || '') + (e.note ? ' · ' + esc(e.note) : '') + '<div class="muted">' + esc((e.at || e.created_at || '').slice(0, 16).replace('T', ' ')) + '</div></li>';
           }).join('') + '</ul></section>' : '') +
           '<section class="sec row" id="acts"></section>';
         var acts = $('#acts');
         function btn(label, fn, alt) { var b = document.createElement('button'); b.className = 'btn' + (alt ? ' alt' : ''); b.textContent = label; b.onclick = fn; acts.appendChild(b); }
-        if (state === 'pending_payment' || state === 'unpaid' || state === 'created') {
+        st.lines = lines;
+        $('#providers').classList.toggle('hide', state !== 'pending_payment');
+        if (state === 'pending_payment') {
           btn(M.pay, function () { pay(id); });
           btn('取消 Cancel', function () { if (confirm('?')) act('/cancel'); }, true);
         }
@@ -368,7 +372,8 @@
     }
     $('#asform').addEventListener('submit', function (ev) {
       ev.preventDefault(); var f = ev.target;
-      api('POST', '/orders/' + encodeURIComponent(id) + '/after-sales', { kind: f.kind.value, reason: f.reason.value })
+      var ls = (st.lines || []).filter(function (l) { return l.qty > (l.refunded_qty || 0); }).map(function (l) { return { line_id: l.id, qty: l.qty - (l.refunded_qty || 0) }; });
+      api('POST', '/orders/' + encodeURIComponent(id) + '/after-sales', { kind: f.kind.value, reason: f.reason.value, lines: ls })
         .then(function () { f.reset(); $('#aserr').textContent = '✓'; load(); }).catch(function (e) { $('#aserr').textContent = problemText(e); });
     });
     load();
@@ -384,25 +389,28 @@
         .catch(function () { return ''; });
     }
     function load() {
-      api('GET', '/distributor').then(function (d) {
-        var status = d.status || (d.distributor && d.distributor.status);
-        if (status && status !== 'active' && status !== 'approved') {
-          box.innerHTML = '<section class="sec"><p>' + esc(status) + '</p></section>'; return;
+      api('GET', '/distributor').then(function (o) {
+        var d = o.distributor || {}, b = o.balances || {}, status = d.status;
+        if (!status) throw Object.assign(new Error(''), { status: 404 });
+        if (status !== 'active') {
+          box.innerHTML = '<section class="sec"><h2>' + esc(M.distributor) + '</h2><p>' + esc(M[status] || status) + (d.reject_reason ? ' · ' + esc(d.reject_reason) : '') + '</p></section>';
+          if (status === 'rejected') applyForm();
+          return;
         }
-        var code = d.code || d.referral_code || (d.distributor && d.distributor.code) || '';
-        var link = d.link || d.referral_url || (location.origin + '/r/' + encodeURIComponent(code));
-        box.innerHTML = '<section class="sec"><h2>' + esc(M.distributor) + '</h2><div class="row" style="text-align:center">' +
-          '<div><div class="price">' + money(d.frozen || (d.balance && d.balance.frozen)) + '</div><div class="muted">Frozen 待结算</div></div>' +
-          '<div><div class="price">' + money(d.available || (d.balance && d.balance.available)) + '</div><div class="muted">Available 可提现</div></div>' +
-          '<div><div class="price">' + money(d.withdrawn || (d.balance && d.balance.withdrawn)) + '</div><div class="muted">Withdrawn 已提现</div></div></div></section>' +
-          '<section class="sec"><h2>Link 推广链接</h2><input readonly value="' + esc(link) + '" id="link"><p class="row"><button class="btn alt" id="copy">Copy 复制</button></p><div class="row" id="qr"></div></section>' +
-          '<section class="sec"><h2>Team 我的团队</h2><div id="team" class="muted"></div></section>' +
+        var link = location.origin + (d.link || '/r/' + encodeURIComponent(d.code));
+        box.innerHTML = '<section class="sec"><h2>' + esc(M.distributor) + (d.grade_name ? ' · ' + esc(d.grade_name) : '') + '</h2><div class="row" style="text-align:center">' +
+          '<div><div class="price">' + money(b.frozen) + '</div><div class="muted">Frozen 待结算</div></div>' +
+          '<div><div class="price">' + money(b.available) + '</div><div class="muted">Available 可提现</div></div>' +
+          '<div><div class="price">' + money(b.withdrawn) + '</div><div class="muted">Withdrawn 已提现</div></div></div></section>' +
+          '<section class="sec"><h2>Link 推广链接</h2><p class="muted">' + esc(d.code) + '</p><input readonly value="' + esc(link) + '" id="link"><p class="row"><button class="btn alt" id="copy">Copy 复制</button></p><div class="row" id="qr"></div></section>' +
+          '<section class="sec"><h2>Team 我的团队 (' + ((o.team && o.team.total) || 0) + ')</h2><div id="team" class="muted"></div></section>' +
           '<section class="sec"><h2>Commissions 佣金明细</h2><div id="comm" class="muted"></div></section>' +
-          '<section class="sec"><h2>Withdraw 提现</h2><form id="wd" class="row"><input name="amount" inputmode="decimal" placeholder="0.00" required><button class="btn">OK</button></form><p id="wderr" class="err"></p><div id="wds" class="muted"></div></section>';
+          '<section class="sec"><h2>Withdraw 提现</h2><form id="wd"><div class="row"><input name="amount" inputmode="decimal" placeholder="0.00" required><select name="channel"><option value="wechat">微信 WeChat</option><option value="alipay">支付宝 Alipay</option><option value="bank">银行卡 Bank</option></select></div>' +
+          '<div class="row"><input name="account" placeholder="Account 账号" required><input name="name" placeholder="Name 姓名" required></div><p><button class="btn">OK</button></p></form><p id="wderr" class="err"></p><div id="wds" class="muted"></div></section>';
         $('#copy').onclick = function () { $('#link').select(); (navigator.clipboard ? navigator.clipboard.writeText(link) : Promise.resolve(document.execCommand('copy'))); };
         Promise.all([img('/distributor/qrcode.png', 'QR', 200, 200), img('/distributor/poster.png', 'poster', 240, 427)]).then(function (x) { $('#qr').innerHTML = x.join(''); });
         api('GET', '/distributor/team').then(function (r) {
-          var items = r.items || r || [];
+          var items = r.members || [];
           $('#team').innerHTML = items.length ? '<table>' + items.map(function (m) {
             return '<tr><td>' + esc(m.name || m.member_name || m.member_id) + '</td><td>L' + esc(m.level || m.depth || 1) + '</td><td class="muted">' + esc((m.bound_at || m.created_at || '').slice(0, 10)) + '</td></tr>';
           }).join('') + '</table>' : '—';
@@ -410,7 +418,7 @@
         api('GET', '/distributor/commissions').then(function (r) {
           var items = r.items || [];
           $('#comm').innerHTML = items.length ? '<table>' + items.map(function (c) {
-            return '<tr><td>' + esc(c.order_no || c.order_id) + ' <span class="muted">L' + esc(c.level) + ' · ' + esc(c.status) + '</span></td><td class="r">' + money(c.amount) + '</td></tr>';
+            return '<tr><td>' + esc(c.order_no || c.order_id) + ' <span class="muted">L' + esc(c.level) + ' · ' + esc(c.status) + '</span></td><td class="r">' + money(c.net || c.amount) + '</td></tr>';
           }).join('') + '</table>' : '—';
         }).catch(function () { $('#comm').textContent = '—'; });
         function wds() {
@@ -422,18 +430,20 @@
         wds();
         $('#wd').addEventListener('submit', function (ev) {
           ev.preventDefault();
-          api('POST', '/distributor/withdrawals', { amount: ev.target.amount.value }, { 'Idempotency-Key': uuid() })
+          var f = ev.target; api('POST', '/distributor/withdrawals', { amount: f.amount.value, channel: f.channel.value, account: f.account.value, name: f.name.value }, { 'Idempotency-Key': uuid() })
             .then(function () { ev.target.reset(); $('#wderr').textContent = ''; load(); }).catch(function (e) { $('#wderr').textContent = problemText(e); });
         });
       }).catch(function (e) {
         if (e.status !== 404) { box.innerHTML = '<section class="sec err">' + esc(problemText(e)) + '</section>'; return; }
-        box.innerHTML = '<section class="sec"><h2>' + esc(M.distributor) + '</h2><form id="apply"><label>Name 姓名</label><input name="real_name"><label>Reason 申请说明</label><textarea name="reason" rows="3"></textarea><p><button class="btn">Apply 申请成为分销商</button></p><p class="err" id="aperr"></p></form></section>';
-        $('#apply').addEventListener('submit', function (ev) {
-          ev.preventDefault(); var f = ev.target, body = {};
-          if (f.real_name.value) body.real_name = f.real_name.value;
-          if (f.reason.value) body.reason = f.reason.value;
-          api('POST', '/distributor', body).then(load).catch(function (e) { $('#aperr').textContent = problemText(e); });
-        });
+        box.innerHTML = ''; applyForm();
+      });
+    }
+    function applyForm() {
+      box.insertAdjacentHTML('beforeend', '<section class="sec"><h2>' + esc(M.distributor) + '</h2><form id="apply"><label>Name 姓名</label><input name="real_name"><label>Phone 手机</label><input name="phone" inputmode="tel"><label>Reason 申请说明</label><textarea name="reason" rows="3"></textarea><p><button class="btn">Apply 申请成为分销商</button></p><p class="err" id="aperr"></p></form></section>');
+      $('#apply').addEventListener('submit', function (ev) {
+        ev.preventDefault(); var f = ev.target, body = {};
+        ['real_name', 'phone', 'reason'].forEach(function (k) { if (f[k].value) body[k] = f[k].value; });
+        api('POST', '/distributor', body).then(load).catch(function (e) { $('#aperr').textContent = problemText(e); });
       });
     }
     load();
