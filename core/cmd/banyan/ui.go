@@ -6,8 +6,8 @@ import (
 	"github.com/banyanmall/banyan/core/config"
 )
 
-// uiOptions mounts the embedded consoles; the storefront is added by the
-// storefront package when it exists.
+// uiOptions mounts the embedded consoles; core/app builds the storefront
+// (core/storefront) itself.
 func uiOptions(config.Config) app.Options {
 	return app.Options{AdminUI: adminui.Handler()}
 }
