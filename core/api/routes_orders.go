@@ -231,11 +231,8 @@ func (s *Server) handleSandboxSubmit(w http.ResponseWriter, r *http.Request) err
 	return sandboxPage.Execute(w, v)
 }
 
-func (s *Server) handleListOrders(w http.ResponseWriter, r *http.Request) error {
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
+// orderFilter reads the order list's filters from the query.
+func orderFilter(r *http.Request) (orders.ListFilter, error) {
 	q := r.URL.Query()
 	f := orders.ListFilter{State: q.Get("state"), MemberID: q.Get("member_id"), Referrer: q.Get("distributor_id"), Keyword: q.Get("q")}
 	v := errs.Validator{}
@@ -259,7 +256,16 @@ func (s *Server) handleListOrders(w http.ResponseWriter, r *http.Request) error 
 			*d.dst = &a
 		}
 	}
-	if err := v.Err(); err != nil {
+	return f, v.Err()
+}
+
+func (s *Server) handleListOrders(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	f, err := orderFilter(r)
+	if err != nil {
 		return err
 	}
 	items, next, err := s.Orders.List(r.Context(), f, p)
@@ -378,7 +384,7 @@ func init() {
 			Summary: "Order counts and amounts by state and day, GMV, average order value, paid conversion, refund rate (shop's time zone)",
 			Query:   []string{"from", "to"}, Resp: orders.Stats{}, H: (*Server).handleOrderStats},
 		Route{Name: "exportOrders", Method: "GET", Path: "/api/v1/admin/orders/export", Access: TenantStaff, Perm: "orders:read", Raw: true,
-			Summary: "Download orders as CSV (one row per line), with the list's filters", Query: []string{"state", "from", "to", "member_id", "distributor_id", "q"},
+			Summary: "Download orders as CSV (one row per line), with the list's filters", Query: []string{"state", "from", "to", "member_id", "distributor_id", "min_amount", "max_amount", "q"},
 			H: (*Server).handleExportOrders},
 		Route{Name: "addTracking", Method: "POST", Path: "/api/v1/admin/orders/{id}/parcels/{parcel}/tracking", Access: TenantStaff, Perm: "orders:write", Fixture: "order",
 			Summary: "Add carrier scans to a parcel; the member sees them in the order", Body: trackingInput{},
@@ -578,19 +584,9 @@ func (s *Server) handleOrderStats(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleExportOrders(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	f := orders.ListFilter{State: q.Get("state"), MemberID: q.Get("member_id"), Referrer: q.Get("distributor_id"), Keyword: q.Get("q")}
-	for _, d := range []struct {
-		name string
-		dst  **time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if x := q.Get(d.name); x != "" {
-			t, err := time.Parse(time.RFC3339, x)
-			if err != nil {
-				return errs.Field(d.name, "invalid", "an RFC 3339 time")
-			}
-			*d.dst = &t
-		}
+	f, err := orderFilter(r)
+	if err != nil {
+		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="orders.csv"`)

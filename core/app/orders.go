@@ -75,6 +75,10 @@ func newOrders(a *App) *orders.Service {
 	if a.Plugins != nil {
 		s.Payments = a.Plugins
 	}
+	if a.Distribution != nil {
+		s.Distribution = a.Distribution
+		a.Distribution.Orders = s
+	}
 	orders.Register(a.Jobs, s)
 	return s
 }
