@@ -1,7 +1,9 @@
 package distribution_test
 
 import (
+	"bytes"
 	"errors"
+	"image/png"
 	"sync"
 	"testing"
 	"time"
@@ -418,5 +420,28 @@ func TestSimulationWritesNothing(t *testing.T) {
 	if _, err := e.s.Simulate(e.ctx, distribution.SimulationInput{Plugin: "commission-tiered", Config: []byte(`{"rates":["2"]}`),
 		From: from.Add(-time.Hour), To: from.Add(time.Hour)}); !errs.Is(err, errs.Invalid) {
 		t.Fatalf("bad config: %v", err)
+	}
+}
+
+func TestShareImages(t *testing.T) {
+	e := setup(t)
+	a, _ := e.distributor()
+	b, err := e.s.QRCode(e.ctx, identity.MemberID(a), "https://shop.example", 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil || img.Bounds().Dx() != 256 {
+		t.Fatalf("qr png: %v %v", img.Bounds(), err)
+	}
+	b, err = e.s.Poster(e.ctx, identity.MemberID(a), "https://shop.example", distribution.PosterProduct{Title: "Tea 龙井", Price: "CNY 88.00"}, "#aa3300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img, err = png.Decode(bytes.NewReader(b)); err != nil || img.Bounds().Dx() != 600 || img.Bounds().Dy() != 900 {
+		t.Fatalf("poster png: %v %v", img.Bounds(), err)
+	}
+	if _, err := e.s.QRCode(e.ctx, identity.MemberID(e.member()), "https://shop.example", 256); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("qr for a non-distributor: %v", err)
 	}
 }
