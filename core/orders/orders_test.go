@@ -29,7 +29,7 @@ type fixture struct {
 	address string
 }
 
-func setup(t *testing.T, stock int) *fixture {
+func setup(t testing.TB, stock int) *fixture {
 	t.Helper()
 	e := apptest.New(t)
 	shop := e.Signup(fmt.Sprintf("o%d", time.Now().UnixNano()%1e9))
@@ -52,7 +52,7 @@ func setup(t *testing.T, stock int) *fixture {
 	return f
 }
 
-func (f *fixture) member2(t *testing.T) (token, address string) {
+func (f *fixture) member2(t testing.TB) (token, address string) {
 	t.Helper()
 	token, _ = f.e.Member(f.shop)
 	res := f.e.Must(201, apptest.Req{Method: "POST", Path: "/api/v1/shop/me/addresses", Token: token, Tenant: f.shop.Slug, Body: map[string]any{
@@ -88,7 +88,7 @@ type order struct {
 	Events []struct{ Kind string } `json:"events"`
 }
 
-func (f *fixture) quote(t *testing.T, token, address string, body map[string]any) quote {
+func (f *fixture) quote(t testing.TB, token, address string, body map[string]any) quote {
 	t.Helper()
 	body["address_id"] = address
 	res := f.e.Must(200, apptest.Req{Method: "POST", Path: "/api/v1/shop/quote", Token: token, Tenant: f.shop.Slug, Body: body})
@@ -107,13 +107,13 @@ func orderBody(q quote, address string, in map[string]any) map[string]any {
 	return out
 }
 
-func (f *fixture) order(t *testing.T, token, key string, body map[string]any) *apptest.Resp {
+func (f *fixture) order(t testing.TB, token, key string, body map[string]any) *apptest.Resp {
 	t.Helper()
 	return f.e.Do(apptest.Req{Method: "POST", Path: "/api/v1/shop/orders", Token: token, Tenant: f.shop.Slug, Body: body,
 		Header: map[string]string{"Idempotency-Key": key}})
 }
 
-func (f *fixture) trialBalanceZero(t *testing.T, step string) {
+func (f *fixture) trialBalanceZero(t testing.TB, step string) {
 	t.Helper()
 	res := f.e.Must(200, apptest.Req{Method: "GET", Path: "/api/v1/admin/finance/trial-balance", Token: f.shop.OwnerToken, Tenant: f.shop.Slug})
 	var tb struct {
@@ -126,7 +126,7 @@ func (f *fixture) trialBalanceZero(t *testing.T, step string) {
 }
 
 // pay starts a sandbox payment and approves it on the pay page.
-func (f *fixture) pay(t *testing.T, token, orderID string) {
+func (f *fixture) pay(t testing.TB, token, orderID string) {
 	t.Helper()
 	res := f.e.Must(200, apptest.Req{Method: "POST", Path: "/api/v1/shop/orders/" + orderID + "/pay", Token: token, Tenant: f.shop.Slug,
 		Body: map[string]string{"provider": "payment-sandbox"}})
@@ -147,7 +147,7 @@ func (f *fixture) pay(t *testing.T, token, orderID string) {
 		Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
 }
 
-func (f *fixture) get(t *testing.T, id string) order {
+func (f *fixture) get(t testing.TB, id string) order {
 	t.Helper()
 	var o order
 	f.e.Must(200, apptest.Req{Method: "GET", Path: "/api/v1/admin/orders/" + id, Token: f.shop.OwnerToken, Tenant: f.shop.Slug}).Decode(t, &o)
@@ -417,7 +417,7 @@ type hook struct {
 
 // signedWebhook has the sandbox plugin sign a payment webhook, as the pay
 // page does.
-func (f *fixture) signedWebhook(t *testing.T, paymentID, ref string, amount decimal.Decimal) hook {
+func (f *fixture) signedWebhook(t testing.TB, paymentID, ref string, amount decimal.Decimal) hook {
 	t.Helper()
 	prov, err := f.e.App.Plugins.Payment("payment-sandbox")
 	if err != nil {
@@ -431,4 +431,16 @@ func (f *fixture) signedWebhook(t *testing.T, paymentID, ref string, amount deci
 		t.Fatal(err)
 	}
 	return hook{body: signed.Body, headers: signed.Headers}
+}
+
+// newSKU adds a product with one SKU on sale and plenty of stock.
+func (f *fixture) newSKU(t testing.TB, code string) string {
+	t.Helper()
+	res := f.e.Must(201, apptest.Req{Method: "POST", Path: "/api/v1/admin/products", Token: f.shop.OwnerToken, Tenant: f.shop.Slug,
+		Body: map[string]any{"title": "商品 " + code, "status": "on_sale", "skus": []any{map[string]any{"code": code, "price": "3.30", "stock": 1000000}}}})
+	var p struct {
+		SKUs []struct{ ID string } `json:"skus"`
+	}
+	res.Decode(t, &p)
+	return p.SKUs[0].ID
 }
