@@ -408,7 +408,7 @@
           '<section class="sec"><h2>Withdraw 提现</h2><form id="wd"><div class="row"><input name="amount" inputmode="decimal" placeholder="0.00" required><select name="channel"><option value="wechat">微信 WeChat</option><option value="alipay">支付宝 Alipay</option><option value="bank">银行卡 Bank</option></select></div>' +
           '<div class="row"><input name="account" placeholder="Account 账号" required><input name="name" placeholder="Name 姓名" required></div><p><button class="btn">OK</button></p></form><p id="wderr" class="err"></p><div id="wds" class="muted"></div></section>';
         $('#copy').onclick = function () { $('#link').select(); (navigator.clipboard ? navigator.clipboard.writeText(link) : Promise.resolve(document.execCommand('copy'))); };
-        Promise.all([img('/distributor/qrcode.png', 'QR', 200, 200), img('/distributor/poster.png', 'poster', 240, 427)]).then(function (x) { $('#qr').innerHTML = x.join(''); });
+        Promise.all([img('/distributor/qrcode.png', 'QR', 200, 200), img('/distributor/poster.png', 'poster', 240, 360)]).then(function (x) { $('#qr').innerHTML = x.join(''); });
         api('GET', '/distributor/team').then(function (r) {
           var items = r.members || [];
           $('#team').innerHTML = items.length ? '<table>' + items.map(function (m) {
