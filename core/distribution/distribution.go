@@ -238,6 +238,9 @@ func (s *Service) settings(ctx context.Context, tx *db.Tx) (Settings, error) {
 		return Settings{}, fmt.Errorf("distribution settings: %w", err)
 	}
 	st := DefaultSettings
+	// A fresh slice: decoding into the default's would write into the
+	// shared DefaultSettings.Channels array.
+	st.Channels = append([]string(nil), DefaultSettings.Channels...)
 	if err := json.Unmarshal([]byte(raw), &st); err != nil {
 		return Settings{}, fmt.Errorf("distribution settings: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/finance"
 	"github.com/banyanmall/banyan/core/identity"
+	"github.com/banyanmall/banyan/core/page"
 )
 
 func fieldCode(err error, field string) string {
@@ -31,6 +32,7 @@ func fieldCode(err error, field string) string {
 }
 
 func TestSettingsRefuseDepthBeyondLegalLimit(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	for _, depth := range []int{4, 5, 10} {
 		st := distribution.DefaultSettings
@@ -52,6 +54,7 @@ func TestSettingsRefuseDepthBeyondLegalLimit(t *testing.T) {
 }
 
 func TestApplicationReview(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.settings(func(s *distribution.Settings) { s.Eligibility = "application" })
 	m := e.member()
@@ -92,6 +95,7 @@ func TestApplicationReview(t *testing.T) {
 }
 
 func TestBindingRules(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.settings(func(s *distribution.Settings) { s.LockDays = 10; s.RebindPolicy = "permanent" })
 	a, codeA := e.distributor()
@@ -157,6 +161,7 @@ func TestBindingRules(t *testing.T) {
 }
 
 func TestCommissionLifecycle(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.settings(func(s *distribution.Settings) { s.Depth = 2 })
 	top, codeTop := e.distributor()
@@ -229,6 +234,7 @@ func TestCommissionLifecycle(t *testing.T) {
 }
 
 func TestSettlementConcurrentRuns(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	a, codeA := e.distributor()
 	var orders []distribution.PaidOrder
@@ -264,6 +270,7 @@ func TestSettlementConcurrentRuns(t *testing.T) {
 }
 
 func TestConcurrentWithdrawalsNeverOverdraw(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.settings(func(s *distribution.Settings) { s.WithdrawalDailyLimit = decimal.Zero })
 	a, codeA := e.distributor()
@@ -302,6 +309,7 @@ func TestConcurrentWithdrawalsNeverOverdraw(t *testing.T) {
 }
 
 func TestWithdrawalReviewAndPayout(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.settings(func(s *distribution.Settings) {
 		s.SecondApproverAbove = dec("50")
@@ -355,6 +363,7 @@ func TestWithdrawalReviewAndPayout(t *testing.T) {
 }
 
 func TestGradesUpgradeAutomatically(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	g0, err := e.s.SaveGrade(e.ctx, "", distribution.GradeInput{Name: "初级", Rank: 0, Rates: []decimal.Decimal{dec("0.1")}})
 	if err != nil {
@@ -395,6 +404,7 @@ func TestGradesUpgradeAutomatically(t *testing.T) {
 }
 
 func TestSimulationWritesNothing(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	a, code := e.distributor()
 	b := e.member()
@@ -424,6 +434,7 @@ func TestSimulationWritesNothing(t *testing.T) {
 }
 
 func TestShareImages(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	a, _ := e.distributor()
 	b, err := e.s.QRCode(e.ctx, identity.MemberID(a), "https://shop.example", 256)
@@ -443,5 +454,35 @@ func TestShareImages(t *testing.T) {
 	}
 	if _, err := e.s.QRCode(e.ctx, identity.MemberID(e.member()), "https://shop.example", 256); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("qr for a non-distributor: %v", err)
+	}
+}
+
+func TestListsPageByCursor(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	seen := map[string]bool{}
+	for range 3 {
+		e.distributor()
+		e.clock.add(time.Second)
+	}
+	cursor := ""
+	for i := 0; ; i++ {
+		items, next, err := e.s.List(e.ctx, "active", page.Request{Cursor: cursor, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range items {
+			if seen[d.MemberID] {
+				t.Fatalf("%s listed twice", d.MemberID)
+			}
+			seen[d.MemberID] = true
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if len(seen) != 3 {
+		t.Fatalf("listed %d of 3", len(seen))
 	}
 }

@@ -330,19 +330,12 @@ func (s *Service) List(ctx context.Context, status string, p page.Request) ([]Di
 		return nil, "", errs.Field("status", "invalid", "pending, active, rejected or disabled")
 	}
 	p = p.Normalize()
-	var cur struct {
-		At time.Time `json:"t"`
-		ID string    `json:"i"`
-	}
-	if err := page.Decode(p.Cursor, &cur); err != nil {
+	cur, at, err := decodeCursor(p)
+	if err != nil {
 		return nil, "", err
 	}
 	var out []Distributor
-	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		var at *time.Time
-		if cur.ID != "" {
-			at = &cur.At
-		}
+	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		return tx.SelectContext(ctx, &out, `SELECT `+distributorCols+distributorFrom+`
 WHERE d.tenant_id = $1 AND ($2 = '' OR d.status = $2)
   AND ($3::timestamptz IS NULL OR (d.applied_at, d.member_id) < ($3, $4::uuid))
@@ -351,15 +344,7 @@ ORDER BY d.applied_at DESC, d.member_id DESC LIMIT $5`, tid(ctx), status, at, nu
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		l := out[len(out)-1]
-		next = page.Encode(struct {
-			At time.Time `json:"t"`
-			ID string    `json:"i"`
-		}{l.AppliedAt, l.MemberID})
-	}
+	out, next := cut(out, p.Limit, func(l Distributor) timeCursor { return timeCursor{l.AppliedAt, l.MemberID} })
 	for i := range out {
 		out[i].fill()
 	}

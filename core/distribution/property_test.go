@@ -21,6 +21,7 @@ import (
 // distributor's ledger balances equal distribution's own records, and no
 // commission is counted twice.
 func TestPropertyRandomSequences(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	e.settings(func(s *distribution.Settings) {
 		s.Depth = 3

@@ -102,19 +102,12 @@ func (s *Service) Commissions(ctx context.Context, f CommissionFilter, p page.Re
 		return nil, "", err
 	}
 	p = p.Normalize()
-	var cur struct {
-		At time.Time `json:"t"`
-		ID string    `json:"i"`
-	}
-	if err := page.Decode(p.Cursor, &cur); err != nil {
+	cur, at, err := decodeCursor(p)
+	if err != nil {
 		return nil, "", err
 	}
 	var out []Commission
-	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		var at *time.Time
-		if cur.ID != "" {
-			at = &cur.At
-		}
+	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		return tx.SelectContext(ctx, &out, `
 SELECT c.id, c.order_id, c.order_no, c.line_id, c.buyer_id, c.beneficiary_id, c.level, c.base, c.rate, c.amount, c.refunded, c.status,
        c.plugin, c.plugin_version, c.config::text AS config, c.depth, c.grade_id, c.grade_name, w.closes_at AS settles_at, c.created_at, c.settled_at
@@ -126,15 +119,7 @@ ORDER BY c.created_at DESC, c.id DESC LIMIT $7`, tid(ctx), f.Beneficiary, f.Orde
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		l := out[len(out)-1]
-		next = page.Encode(struct {
-			At time.Time `json:"t"`
-			ID string    `json:"i"`
-		}{l.CreatedAt, l.ID})
-	}
+	out, next := cut(out, p.Limit, func(l Commission) timeCursor { return timeCursor{l.CreatedAt, l.ID} })
 	for i := range out {
 		out[i].Net = out[i].Amount.Sub(out[i].Refunded)
 	}

@@ -215,19 +215,12 @@ func (s *Service) Withdrawals(ctx context.Context, member, status string, p page
 		return nil, "", errs.Field("member_id", "invalid", "a member id")
 	}
 	p = p.Normalize()
-	var cur struct {
-		At time.Time `json:"t"`
-		ID string    `json:"i"`
-	}
-	if err := page.Decode(p.Cursor, &cur); err != nil {
+	cur, at, err := decodeCursor(p)
+	if err != nil {
 		return nil, "", err
 	}
 	var out []Withdrawal
-	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		var at *time.Time
-		if cur.ID != "" {
-			at = &cur.At
-		}
+	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		return tx.SelectContext(ctx, &out, `SELECT `+withdrawalCols+` FROM withdrawals
 WHERE tenant_id = $1 AND ($2 = '' OR member_id = NULLIF($2, '')::uuid) AND ($3 = '' OR status = $3)
   AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
@@ -236,15 +229,7 @@ ORDER BY created_at DESC, id DESC LIMIT $6`, tid(ctx), member, status, at, nullI
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		l := out[len(out)-1]
-		next = page.Encode(struct {
-			At time.Time `json:"t"`
-			ID string    `json:"i"`
-		}{l.CreatedAt, l.ID})
-	}
+	out, next := cut(out, p.Limit, func(l Withdrawal) timeCursor { return timeCursor{l.CreatedAt, l.ID} })
 	for i := range out {
 		out[i].Net = out[i].Amount.Sub(out[i].Fee)
 	}
