@@ -373,8 +373,9 @@ func TestConcurrency(t *testing.T) {
 		f.trialBalanceZero(t, "paid once")
 	})
 
-	t.Run("200 buyers, 49 left", func(t *testing.T) {
+	t.Run("200 buyers, stock 50", func(t *testing.T) {
 		const buyers = 200
+		in := map[string]any{"lines": []any{map[string]any{"sku_id": f.newSKUStock(t, "RUSH-1", 50), "qty": 1}}}
 		type buyer struct{ token, address string }
 		bs := make([]buyer, 40)
 		for i := range bs {
@@ -404,8 +405,8 @@ func TestConcurrency(t *testing.T) {
 				t.Fatalf("codes %v", codes)
 			}
 		}
-		if ok != 49 {
-			t.Fatalf("%d orders for 49 in stock", ok)
+		if ok != 50 {
+			t.Fatalf("%d orders for 50 in stock", ok)
 		}
 	})
 }
@@ -436,8 +437,14 @@ func (f *fixture) signedWebhook(t testing.TB, paymentID, ref string, amount deci
 // newSKU adds a product with one SKU on sale and plenty of stock.
 func (f *fixture) newSKU(t testing.TB, code string) string {
 	t.Helper()
+	return f.newSKUStock(t, code, 1000000)
+}
+
+// newSKUStock adds a product with one SKU on sale and stock.
+func (f *fixture) newSKUStock(t testing.TB, code string, stock int) string {
+	t.Helper()
 	res := f.e.Must(201, apptest.Req{Method: "POST", Path: "/api/v1/admin/products", Token: f.shop.OwnerToken, Tenant: f.shop.Slug,
-		Body: map[string]any{"title": "商品 " + code, "status": "on_sale", "skus": []any{map[string]any{"code": code, "price": "3.30", "stock": 1000000}}}})
+		Body: map[string]any{"title": "商品 " + code, "status": "on_sale", "skus": []any{map[string]any{"code": code, "price": "3.30", "stock": stock}}}})
 	var p struct {
 		SKUs []struct{ ID string } `json:"skus"`
 	}
