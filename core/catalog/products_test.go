@@ -25,6 +25,7 @@ func fieldsOf(err error) map[string]string {
 }
 
 func TestCategoryTree(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := e.shop("free")
 	clothes := e.category(ctx, "服装", nil)
@@ -85,6 +86,7 @@ func TestCategoryTree(t *testing.T) {
 }
 
 func TestCreateProductWithVariants(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := e.shop("free")
 	in := catalog.ProductInput{
@@ -145,6 +147,7 @@ type decimalT = decimal.Decimal
 func ptr[T any](v T) *T { return &v }
 
 func TestProductValidationNamesEveryField(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := e.shop("free")
 	e.product(ctx, "已有商品", nil, "10")
@@ -195,6 +198,7 @@ func TestProductValidationNamesEveryField(t *testing.T) {
 }
 
 func TestProductQuota(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if _, err := e.d.Owner.Exec(`INSERT INTO plans (code, name, max_staff, max_products, max_plugins) VALUES ('tiny', 'Tiny', 1, 2, 0)`); err != nil {
 		t.Fatal(err)

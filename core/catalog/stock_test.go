@@ -15,6 +15,7 @@ import (
 
 // TestReserveRace: 200 buyers race for a stock of 50; exactly 50 get one.
 func TestReserveRace(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := e.shop("free")
 	p := e.product(ctx, "限量款", nil, "99")
@@ -52,6 +53,7 @@ func TestReserveRace(t *testing.T) {
 }
 
 func TestReserveIsAllOrNothingAndRelease(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := e.shop("free")
 	a := e.product(ctx, "A", nil, "10") // stock 10
@@ -91,6 +93,7 @@ func TestReserveIsAllOrNothingAndRelease(t *testing.T) {
 }
 
 func TestSKUsForQuote(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := e.shop("free")
 	cat := e.category(ctx, "数码", nil)
@@ -122,6 +125,7 @@ func TestSKUsForQuote(t *testing.T) {
 }
 
 func TestRecordPurchaseAndRecommendations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.runJobs()
 	ctx := e.shop("free")
