@@ -138,10 +138,13 @@
   function memberPrice(s) {
     var el = $('#mprice'); if (!token() || !el) return;
     api('POST', '/quote', { lines: [{ sku_id: s.id, qty: 1 }] }).then(function (q) {
-      var l = q && q.lines && q.lines[0];
-      if (!l || !(Number(l.level_discount) > 0)) { el.classList.add('hide'); return; }
-      el.textContent = M.member_price + (q.level_name ? ' (' + q.level_name + ')' : '') + ': ' + (window.PRODUCT.symbol) + money(Number(l.amount) - Number(l.level_discount));
-      el.classList.remove('hide');
+      var l = q && q.lines && q.lines[0], parts = [];
+      if (l && Number(l.level_discount) > 0) parts.push(M.member_price + (q.level_name ? ' (' + q.level_name + ')' : '') + ': ' + window.PRODUCT.symbol + money(Number(l.amount) - Number(l.level_discount)));
+      // promotions that apply to one unit of this SKU, as the quote says
+      var promos = (q && q.promotions || []).map(function (p) { return p.name; }).filter(Boolean);
+      if (promos.length) parts.push(M.promotions + ': ' + promos.join(' · '));
+      el.textContent = parts.join(' — ');
+      el.classList.toggle('hide', !parts.length);
     }).catch(function () { el.classList.add('hide'); });
   }
 
