@@ -229,12 +229,9 @@ func (s *Service) ComputeCommission(ctx context.Context, tx *db.Tx, orderID stri
 	if s.Orders == nil {
 		return 0, errors.New("distribution: no order source wired")
 	}
-	var done bool
-	if err := tx.GetContext(ctx, &done, `SELECT EXISTS (SELECT 1 FROM commission_runs WHERE tenant_id = $1 AND order_id = $2)`, tid(ctx), orderID); err != nil {
+	done, err := s.computed(ctx, tx, orderID)
+	if err != nil || done {
 		return 0, err
-	}
-	if done {
-		return 0, nil
 	}
 	st, err := s.settings(ctx, tx)
 	if err != nil {
@@ -317,6 +314,22 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'frozen', $12, $13, $14::j
 			return 0, err
 		}
 	}
+	// Refunds that came before this run.
+	var pending []struct {
+		LineID   string          `db:"line_id"`
+		RefundID string          `db:"refund_id"`
+		Refunded decimal.Decimal `db:"refunded"`
+		LinePaid decimal.Decimal `db:"line_paid"`
+	}
+	if err := tx.SelectContext(ctx, &pending, `SELECT line_id, refund_id, refunded, line_paid FROM commission_pending_refunds
+WHERE tenant_id = $1 AND order_id = $2 ORDER BY created_at, refund_id`, tid(ctx), orderID); err != nil {
+		return 0, err
+	}
+	for _, p := range pending {
+		if err := s.OnLineRefunded(ctx, tx, orderID, p.LineID, p.Refunded, p.LinePaid, p.RefundID); err != nil {
+			return 0, err
+		}
+	}
 	for _, u := range req.Upline {
 		if u.Level == 1 {
 			if _, err := s.EvaluateGrade(ctx, tx, u.MemberID); err != nil {
@@ -325,6 +338,19 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'frozen', $12, $13, $14::j
 		}
 	}
 	return len(res.Beneficiaries), nil
+}
+
+// computed reports whether the order's commission was recorded, after
+// taking the order's commission lock: the job and refunds of one order
+// serialise on it, so a refund either sees the commission or is seen by
+// the job as pending.
+func (s *Service) computed(ctx context.Context, tx *db.Tx, orderID string) (bool, error) {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('distribution.commission:' || $1))`, orderID); err != nil {
+		return false, err
+	}
+	var done bool
+	err := tx.GetContext(ctx, &done, `SELECT EXISTS (SELECT 1 FROM commission_runs WHERE tenant_id = $1 AND order_id = $2)`, tid(ctx), orderID)
+	return done, err
 }
 
 func truncate(s string, n int) string {
@@ -383,6 +409,16 @@ func (s *Service) OnLineRefunded(ctx context.Context, tx *db.Tx, orderID, lineID
 	}
 	if !refundedAmount.IsPositive() || !linePaidAmount.IsPositive() {
 		return errs.E(errs.Invalid, "refunded and paid amounts must be positive")
+	}
+	done, err := s.computed(ctx, tx, orderID)
+	if err != nil {
+		return err
+	}
+	if !done {
+		// The commission job has not run yet: it applies this refund when it does.
+		_, err := tx.ExecContext(ctx, `INSERT INTO commission_pending_refunds (tenant_id, order_id, line_id, refund_id, refunded, line_paid)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, tid(ctx), orderID, lineID, refundID, refundedAmount, linePaidAmount)
+		return err
 	}
 	var rows []commissionRow
 	if err := tx.SelectContext(ctx, &rows, `

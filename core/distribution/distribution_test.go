@@ -486,3 +486,31 @@ func TestListsPageByCursor(t *testing.T) {
 		t.Fatalf("listed %d of 3", len(seen))
 	}
 }
+
+func TestRefundBeforeCommissionJob(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	a, code := e.distributor()
+	b := e.member()
+	e.mustBind(b, code)
+	o := distribution.PaidOrder{OrderID: uuid.NewString(), OrderNo: "EARLY", BuyerID: b, PaidAt: e.clock.now(),
+		Lines: []distribution.OrderLine{{LineID: "L1", Quantity: 1, UnitPrice: dec("100"), PaidAmount: dec("100"), Distribution: "default"}}}
+	e.orders.mu.Lock()
+	e.orders.m[o.OrderID] = o
+	e.orders.mu.Unlock()
+	e.refund(o, 0, "30.00", "early-r1") // before the job: held as pending
+	e.refund(o, 0, "30.00", "early-r1") // replay
+	if err := e.compute(o.OrderID); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.balance(finance.FrozenPayable, a); !got.Equal(dec("7")) {
+		t.Fatalf("frozen %s, want 10 − 3", got)
+	}
+	if err := e.compute(o.OrderID); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.balance(finance.FrozenPayable, a); !got.Equal(dec("7")) {
+		t.Fatalf("frozen after replay %s", got)
+	}
+	e.check()
+}
