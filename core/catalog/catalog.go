@@ -112,24 +112,22 @@ var (
 // checkMoney validates an amount of the shop's currency: not negative, at
 // most two decimal places (the column would round silently), not absurd.
 func checkMoney(v *errs.Validator, field string, d decimal.Decimal) {
-	switch {
-	case d.IsNegative():
-		v.Add(field, "negative", "must not be negative")
-	case !d.Equal(d.Round(2)):
-		v.Add(field, "precision", "at most 2 decimal places")
-	case d.GreaterThan(maxPrice):
-		v.Add(field, "too_large", "at most 99999999.99")
-	}
+	checkDecimal(v, field, d, 2, maxPrice, "")
 }
 
+// checkWeight validates a weight in kg (3 decimal places).
 func checkWeight(v *errs.Validator, field string, d decimal.Decimal) {
+	checkDecimal(v, field, d, 3, maxWeight, " kg")
+}
+
+func checkDecimal(v *errs.Validator, field string, d decimal.Decimal, places int32, most decimal.Decimal, unit string) {
 	switch {
 	case d.IsNegative():
 		v.Add(field, "negative", "must not be negative")
-	case !d.Equal(d.Round(3)):
-		v.Add(field, "precision", "at most 3 decimal places (kg)")
-	case d.GreaterThan(maxWeight):
-		v.Add(field, "too_large", "at most 9999999.999 kg")
+	case !d.Equal(d.Round(places)):
+		v.Add(field, "precision", fmt.Sprintf("at most %d decimal places%s", places, unit))
+	case d.GreaterThan(most):
+		v.Add(field, "too_large", "at most "+most.String()+unit)
 	}
 }
 
