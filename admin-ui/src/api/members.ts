@@ -216,3 +216,34 @@ export function disableCoupon(cid: string): Promise<void> {
 export function issueCoupon(cid: string, input: IssueInput): Promise<IssueResult> {
   return http.post(`/admin/coupons/${id(cid)}/issue`, input, T)
 }
+
+// --- shop plugins (enable/disable, config, priority)
+
+export interface ShopPlugin {
+  name: string
+  kind: string
+  version: string
+  description: string
+  state: string
+  reason?: string
+  enabled: boolean
+  /** Secrets masked. */
+  config: Record<string, unknown> | null
+  priority: number
+  config_schema: Record<string, unknown> | null
+  campaign_schema?: Record<string, unknown> | null
+  updated_at: string | null
+}
+
+export interface PluginSetting {
+  enabled: boolean
+  config: Record<string, unknown>
+  priority?: number
+}
+
+export function listShopPlugins(): Promise<Page<ShopPlugin>> {
+  return http.get('/admin/plugins', T)
+}
+export function putShopPlugin(name: string, s: PluginSetting): Promise<ShopPlugin> {
+  return http.put(`/admin/plugins/${id(name)}`, s, T)
+}

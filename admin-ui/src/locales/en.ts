@@ -1,6 +1,7 @@
 // English. Must have exactly the keys of zh-CN.ts (checked by the type and by tests).
 import type { MessageSchema } from './zh-CN'
 import catalogEn from './catalog.en'
+import membersEn from './members.en'
 
 const en: MessageSchema = {
   app: {
@@ -48,6 +49,7 @@ const en: MessageSchema = {
     emailInvalid: 'Enter a valid email address',
   },
   menu: {
+    shopPlugins: 'Plugins',
     products: 'Products',
     productEdit: 'Edit product',
     productImport: 'Import products',
@@ -300,6 +302,7 @@ const en: MessageSchema = {
     invalidJson: 'Invalid JSON',
   },
   ...catalogEn,
+  ...membersEn,
 }
 
 export default en

@@ -2,6 +2,7 @@
 // (enforced by the type below and by src/locales/locales.test.ts).
 // vue-i18n syntax: {name} is a placeholder; write a literal @ as {'@'}, | as {'|'}.
 import catalogZh from './catalog.zh-CN'
+import membersZh from './members.zh-CN'
 
 const zhCN = {
   app: {
@@ -49,6 +50,7 @@ const zhCN = {
     emailInvalid: '请输入有效的邮箱地址',
   },
   menu: {
+    shopPlugins: '插件',
     products: '商品',
     productEdit: '编辑商品',
     productImport: '导入商品',
@@ -301,6 +303,7 @@ const zhCN = {
     invalidJson: 'JSON 格式不正确',
   },
   ...catalogZh,
+  ...membersZh,
 }
 
 export default zhCN

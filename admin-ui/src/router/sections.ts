@@ -9,7 +9,7 @@
 // route otherwise. Every section must declare a permission (tested).
 import type { Component } from 'vue'
 import { markRaw } from 'vue'
-import { Box, Connection, Folder, Goods, Setting, Tickets, User } from '@element-plus/icons-vue'
+import { Box, Connection, Folder, Goods, Medal, Setting, Tickets, Ticket, User, UserFilled } from '@element-plus/icons-vue'
 import type { Console, MenuEntry, Requirement } from '@/utils/permissions'
 
 export interface Section {
@@ -99,6 +99,50 @@ export const sections: Section[] = [
     order: 910,
     group: 'shop',
     icon: markRaw(Setting),
+  },
+  {
+    console: 'merchant',
+    path: 'members',
+    name: 'merchant.members',
+    titleKey: 'menu.members',
+    permission: 'members:read',
+    component: () => import('@/views/merchant/MembersView.vue'),
+    order: 200,
+    group: 'customers',
+    icon: markRaw(UserFilled),
+  },
+  {
+    console: 'merchant',
+    path: 'member-levels',
+    name: 'merchant.memberLevels',
+    titleKey: 'menu.memberLevels',
+    permission: 'members:read',
+    component: () => import('@/views/merchant/MemberLevelsView.vue'),
+    order: 210,
+    group: 'customers',
+    icon: markRaw(Medal),
+  },
+  {
+    console: 'merchant',
+    path: 'coupons',
+    name: 'merchant.coupons',
+    titleKey: 'menu.coupons',
+    permission: 'marketing:read',
+    component: () => import('@/views/merchant/CouponsView.vue'),
+    order: 300,
+    group: 'marketing',
+    icon: markRaw(Ticket),
+  },
+  {
+    console: 'merchant',
+    path: 'plugins',
+    name: 'merchant.plugins',
+    titleKey: 'menu.shopPlugins',
+    permission: 'plugins:read',
+    component: () => import('@/views/merchant/ShopPluginsView.vue'),
+    order: 920,
+    group: 'shop',
+    icon: markRaw(Connection),
   },
 
   // --- platform console (platform permissions) ---
