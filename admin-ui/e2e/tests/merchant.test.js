@@ -1,0 +1,197 @@
+// (a) A merchant signs up through the console, invites a staff member and sees
+// the staff list; builds a category tree and a product with variants and its
+// own distribution rates; uploads an image; sees a server field error next to
+// the field; imports products from CSV (dry-run report of bad rows, then a
+// live progress bar).
+import assert from 'node:assert/strict'
+import { after, afterEach, before, describe, it } from 'node:test'
+import { BASE, PNG_1PX, api, confirmBox, field, fill, launch, shot, toast, uniq } from './lib.js'
+
+describe('merchant console', () => {
+  let b
+  let page
+  const slug = uniq('e2e')
+  const owner = { email: `owner-${slug}@example.com`, password: 'correct-horse-battery-9' }
+  const code = uniq('P').toUpperCase()
+
+  before(async () => {
+    b = await launch()
+    page = await b.page()
+  })
+  afterEach(async (t) => {
+    await shot(page, `a-last-${t.name.replace(/\W+/g, '_').slice(0, 40)}`).catch(() => {})
+  })
+  after(async () => {
+    await b?.close()
+  })
+
+  it('signs up a new shop', async () => {
+    await page.goto(`${BASE}/admin/signup`)
+    const inputs = page.locator('form input')
+    await inputs.nth(0).fill(`E2E 商城 ${slug}`)
+    await page.locator(field('slug')).fill(slug)
+    await page.locator('form input[type=email]').fill(owner.email)
+    await page.locator('form input[type=password]').fill(owner.password)
+    await shot(page, 'a01-signup')
+    await page.locator('form button[type=submit]').click()
+    await page.waitForURL(/\/admin\/merchant\//)
+    await page.locator('.el-menu').first().waitFor()
+  })
+
+  it('invites a staff member and lists them', async () => {
+    const staff = `staff-${slug}@example.com`
+    await page.goto(`${BASE}/admin/merchant/staff`)
+    await page.locator('[data-test=invite]').click()
+    const dlg = page.locator('.el-dialog:visible')
+    await dlg.locator('input[type=email]').fill(staff)
+    await dlg.locator('.el-dialog__footer .el-button--primary').click()
+    const url = page.locator(field('invite-url'))
+    await url.waitFor()
+    assert.match(await url.inputValue(), /accept-invite/)
+    await page.locator('.el-dialog:visible .el-dialog__footer .el-button--primary').click()
+    await page.locator('.el-table__body', { hasText: staff }).waitFor()
+    await page.locator('.el-table__body', { hasText: owner.email }).waitFor()
+    await shot(page, 'a02-staff')
+  })
+
+  it('creates a category and a subcategory', async () => {
+    await page.goto(`${BASE}/admin/merchant/categories`)
+    await page.locator('[data-test=new-category]').click()
+    await fill(page, '.el-dialog:visible [data-test=category-name]', '服装')
+    await page.locator('.el-dialog:visible [data-test=save-category]').click()
+    const row = page.locator('.el-table__row', { hasText: '服装' })
+    await row.waitFor()
+    await row.getByRole('button', { name: '添加子分类' }).click()
+    await fill(page, '.el-dialog:visible [data-test=category-name]', 'T恤')
+    await page.locator('.el-dialog:visible [data-test=save-category]').click()
+    await page.locator('.el-table__row', { hasText: 'T恤' }).waitFor()
+    await shot(page, 'a03-categories')
+  })
+
+  it('creates a product with a variant matrix and its own distribution rates', async () => {
+    await page.goto(`${BASE}/admin/merchant/products`)
+    await page.locator('[data-test=new-product]').click()
+    await page.waitForURL(/\/products\/new$/)
+    await fill(page, '[data-test=product-title]', '纯棉 T 恤')
+    await fill(page, '[data-test=product-code]', code)
+    // category: open the tree select and pick the subcategory
+    await page.locator('[data-test=product-category]').first().click()
+    await page.locator('.el-popper:visible .el-tree-node__content', { hasText: 'T恤' }).last().click()
+    await page.keyboard.press('Escape')
+
+    // two spec attributes → 2 × 2 SKUs
+    for (const [name, values] of [
+      ['颜色', ['红', '蓝']],
+      ['尺码', ['S', 'M']],
+    ]) {
+      await page.locator('[data-test=add-spec]').click()
+      await page.locator('[data-test=spec-row]').last().locator(field('spec-name')).first().fill(name)
+      const input = page.locator('[data-test=spec-row]').last().locator(field('spec-values')).first()
+      for (const v of values) {
+        await input.fill(v)
+        await input.press('Enter')
+      }
+    }
+    const matrix = page.locator('[data-test=variant-matrix] .el-table__body .el-table__row')
+    await page.waitForFunction(() => document.querySelectorAll('[data-test=variant-matrix] .el-table__body .el-table__row').length === 4)
+    assert.equal(await matrix.count(), 4)
+    assert.match(await page.locator(field('sku-code')).first().inputValue(), new RegExp(`^${code}-\\d+$`))
+
+    // fill every row's price and stock at once
+    await page.locator('.batch input').nth(0).fill('99.00')
+    await page.locator('.batch input').nth(3).fill('10')
+    await page.locator('.batch').getByRole('button', { name: '应用到全部' }).click()
+    // one row gets an original price
+    await page.locator('[data-test=variant-matrix] .el-table__row').nth(0).locator('input').nth(2).fill('129.00')
+
+    await page.locator('[data-test=product-status]').getByText('在售').click()
+    await page.locator('[data-test=dist-mode]').getByText('本商品单独设置比例').click()
+    await page.locator('[data-test=add-rate]').click()
+    await fill(page, '[data-test=dist-rate]', '10')
+    await page.locator('[data-test=add-rate]').click()
+    await page.locator(field('dist-rate')).nth(1).fill('5')
+    await shot(page, 'a04-product-new')
+
+    await page.locator('[data-test=save-product]').click()
+    await page.waitForURL((u) => /\/products\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith('/new'))
+    await toast(page)
+
+    // image upload (multipart), only once the product exists
+    await page.locator('[data-test=image-upload] input[type=file]').setInputFiles({ name: 'tee.png', mimeType: 'image/png', buffer: PNG_1PX })
+    await page.locator('.images .image .el-image').first().waitFor()
+    await shot(page, 'a05-product-saved')
+
+    // what was saved, as the API has it
+    const id = new URL(page.url()).pathname.split('/').pop()
+    const token = await page.evaluate(() => localStorage.getItem('banyan.token'))
+    const p = await api('GET', `/api/v1/admin/products/${id}`, { token, tenant: slug })
+    assert.equal(p.skus.length, 4)
+    assert.deepEqual(p.skus.map((s) => s.spec_text).sort().length, 4)
+    assert.ok(p.skus.every((s) => Number(s.stock) === 10 && /^99(\.0+)?$/.test(s.price)))
+    assert.equal(p.status, 'on_sale')
+    assert.equal(p.distribution.mode, 'override')
+    assert.deepEqual(p.distribution.rates.map((r) => r.replace(/0+$/, '')), ['0.1', '0.05'])
+    assert.equal(p.images.length, 1)
+  })
+
+  it('lists and finds the product', async () => {
+    await page.goto(`${BASE}/admin/merchant/products`)
+    await fill(page, '[data-test=product-search]', 'T 恤')
+    await page.keyboard.press('Enter')
+    const row = page.locator('[data-test=products-table] .el-table__row', { hasText: code })
+    await row.waitFor()
+    const text = await row.innerText()
+    assert.match(text, /¥99\.00/)
+    assert.match(text, /在售/)
+    assert.match(text, /服装 \/ T恤/)
+    await shot(page, 'a06-products')
+  })
+
+  it('shows a server field error next to the field', async () => {
+    await page.goto(`${BASE}/admin/merchant/products/new`)
+    await fill(page, '[data-test=product-title]', '重复编码')
+    await fill(page, '[data-test=product-code]', code)
+    await page.locator(field('sku-price')).first().fill('1')
+    await page.locator(field('sku-code')).first().fill(uniq('S'))
+    await page.locator('[data-test=save-product]').click()
+    const err = page.locator('.el-form-item:has([data-test=product-code]) .el-form-item__error')
+    await err.waitFor()
+    assert.notEqual((await err.innerText()).trim(), '')
+    assert.match(page.url(), /\/products\/new$/)
+    await shot(page, 'a07-field-error')
+  })
+
+  it('imports products: dry-run report of bad rows, then progress to done', async () => {
+    await page.goto(`${BASE}/admin/merchant/products/import`)
+    const bad = ['product_code,title,sku_code,price,stock', `${code}X,坏行,${code}X-1,abc,1`, `${code}Y,好行,${code}Y-1,10.00,1`].join('\n')
+    await page.locator('[data-test=import-upload] input[type=file]').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) })
+    await page.locator('[data-test=import-bad-rows] .el-table__row').first().waitFor()
+    assert.equal(await page.locator('[data-test=import-start]').isDisabled(), true)
+    await shot(page, 'a08-import-report')
+
+    const rows = ['product_code,title,sku_code,price,stock']
+    for (let i = 1; i <= 30; i++) rows.push(`${code}I${i},导入商品${i},${code}I${i}-1,${i}.50,${i}`)
+    await page.locator('[data-test=import-upload] input[type=file]').setInputFiles({ name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) })
+    await page.locator('[data-test=import-report]', { hasText: '30' }).waitFor()
+    await page.locator('[data-test=import-start]').click()
+    await page.locator('[data-test=import-progress]').waitFor()
+    await page.locator('[data-test=import-progress]', { hasText: '100%' }).waitFor({ timeout: 60_000 })
+    await shot(page, 'a09-import-done')
+    await page.goto(`${BASE}/admin/merchant/products`)
+    await fill(page, '[data-test=product-search]', '导入商品')
+    await page.keyboard.press('Enter')
+    await page.locator('[data-test=products-table] .el-table__row', { hasText: `${code}I1` }).first().waitFor()
+  })
+
+  it('deletes a category only after confirming', async () => {
+    await page.goto(`${BASE}/admin/merchant/categories`)
+    await page.locator('[data-test=new-category]').click()
+    await fill(page, '.el-dialog:visible [data-test=category-name]', '临时分类')
+    await page.locator('.el-dialog:visible [data-test=save-category]').click()
+    const row = page.locator('.el-table__row', { hasText: '临时分类' })
+    await row.waitFor()
+    await row.getByRole('button', { name: '删除' }).click()
+    await confirmBox(page)
+    await row.waitFor({ state: 'detached' })
+  })
+})
