@@ -45,6 +45,9 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("seed demo shop: %w", err)
 	}
+	if err := seedCatalog(ctx, a, res.Tenant.ID); err != nil {
+		return err
+	}
 	log.Info("demo shop seeded", "tenant", res.Tenant.ID)
 	printLogins()
 	return nil
