@@ -49,6 +49,8 @@ const en: MessageSchema = {
     emailInvalid: 'Enter a valid email address',
   },
   menu: {
+    dashboard: 'Dashboard',
+    orders: 'Orders',
     shopPlugins: 'Plugins',
     products: 'Products',
     productEdit: 'Edit product',
@@ -64,6 +66,7 @@ const en: MessageSchema = {
     plans: 'Plans',
     plugins: 'Plugins',
     group: {
+      trade: 'Sales',
       catalog: 'Catalogue',
       customers: 'Customers',
       marketing: 'Marketing',

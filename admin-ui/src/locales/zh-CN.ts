@@ -50,6 +50,8 @@ const zhCN = {
     emailInvalid: '请输入有效的邮箱地址',
   },
   menu: {
+    dashboard: '数据概览',
+    orders: '订单',
     shopPlugins: '插件',
     products: '商品',
     productEdit: '编辑商品',
@@ -65,6 +67,7 @@ const zhCN = {
     plans: '套餐',
     plugins: '插件',
     group: {
+      trade: '交易',
       catalog: '商品',
       customers: '会员',
       marketing: '营销',

@@ -9,7 +9,7 @@
 // route otherwise. Every section must declare a permission (tested).
 import type { Component } from 'vue'
 import { markRaw } from 'vue'
-import { Box, Connection, Folder, Goods, Medal, Setting, Tickets, Ticket, User, UserFilled } from '@element-plus/icons-vue'
+import { Box, Connection, DataLine, Folder, Goods, List, Medal, Setting, Tickets, Ticket, User, UserFilled } from '@element-plus/icons-vue'
 import type { Console, MenuEntry, Requirement } from '@/utils/permissions'
 
 export interface Section {
@@ -99,6 +99,27 @@ export const sections: Section[] = [
     order: 910,
     group: 'shop',
     icon: markRaw(Setting),
+  },
+  {
+    console: 'merchant',
+    path: 'dashboard',
+    name: 'merchant.dashboard',
+    titleKey: 'menu.dashboard',
+    permission: 'stats:read',
+    component: () => import('@/views/merchant/DashboardView.vue'),
+    order: 10,
+    icon: markRaw(DataLine),
+  },
+  {
+    console: 'merchant',
+    path: 'orders',
+    name: 'merchant.orders',
+    titleKey: 'menu.orders',
+    permission: 'orders:read',
+    component: () => import('@/views/merchant/OrdersView.vue'),
+    order: 50,
+    group: 'trade',
+    icon: markRaw(List),
   },
   {
     console: 'merchant',

@@ -1,0 +1,106 @@
+// Orders (merchant admin, X-Tenant).
+import { download, http, type Page, type PageParams } from './http'
+
+const T = { tenant: true } as const
+const id = encodeURIComponent
+
+export type OrderState = 'pending_payment' | 'paid' | 'shipped' | 'completed' | 'cancelled'
+export const ORDER_STATES: OrderState[] = ['pending_payment', 'paid', 'shipped', 'completed', 'cancelled']
+
+export interface OrderLine {
+  id: string
+  sku_id: string
+  product_id: string
+  title: string
+  sku_code: string
+  spec: string
+  image: string
+  qty: number
+  unit_price: string
+  amount: string
+  level_discount: string
+  promotion_discount: string
+  coupon_discount: string
+  points_discount: string
+  paid_amount: string
+  refunded_amount: string
+  refunded_qty: number
+}
+
+export interface OrderEvent {
+  kind: string
+  from_state: string
+  to_state: string
+  actor: string
+  actor_id: string
+  note: string
+  at: string
+}
+
+export interface Parcel {
+  id: string
+  carrier: string
+  tracking_no: string
+  line_ids: string[] | null
+  shipped_at: string
+  tracking: { at: string; status: string; description: string }[] | null
+}
+
+export interface Order {
+  id: string
+  order_no: string
+  member_id: string
+  state: OrderState | (string & {})
+  currency: string
+  goods_amount: string
+  level_discount: string
+  promotion_discount: string
+  coupon_discount: string
+  points_amount: string
+  shipping_fee: string
+  total: string
+  paid_amount: string
+  refunded_amount: string
+  points_used: number
+  address: Record<string, string> | null
+  referrer_id: string | null
+  remark: string
+  merchant_remark?: string
+  created_at: string
+  paid_at: string | null
+  shipped_at: string | null
+  completed_at: string | null
+  cancelled_at: string | null
+  cancel_reason?: string
+  lines: OrderLine[] | null
+  events?: OrderEvent[] | null
+  parcels?: Parcel[] | null
+}
+
+export interface OrderQuery extends PageParams {
+  state?: string
+  from?: string
+  to?: string
+  q?: string
+  min_amount?: string
+  max_amount?: string
+  member_id?: string
+  distributor_id?: string
+}
+
+export function listOrders(q: OrderQuery = {}): Promise<Page<Order>> {
+  return http.get('/admin/orders', { ...T, query: { ...q } })
+}
+export function getOrder(oid: string): Promise<Order> {
+  return http.get(`/admin/orders/${id(oid)}`, T)
+}
+export function shipOrder(oid: string, parcels: { carrier: string; tracking_no: string; line_ids?: string[] }[]): Promise<Order> {
+  return http.post(`/admin/orders/${id(oid)}/ship`, { parcels }, T)
+}
+export function remarkOrder(oid: string, merchant_remark: string): Promise<Order> {
+  return http.patch(`/admin/orders/${id(oid)}`, { merchant_remark }, T)
+}
+export function exportOrders(q: OrderQuery): Promise<void> {
+  const { cursor: _c, limit: _l, ...rest } = q
+  return download('/admin/orders/export', 'orders.csv', { ...T, query: { ...rest } })
+}
