@@ -183,6 +183,46 @@ describe('merchant console', () => {
     await page.locator('[data-test=products-table] .el-table__row', { hasText: `${code}I1` }).first().waitFor()
   })
 
+  it('opens every other merchant screen against the real API without an error', async () => {
+    const errors = page.locator('.el-message--error')
+    for (const [path, ready, name] of [
+      ['dashboard', '.el-card', 'a10-dashboard'],
+      ['orders', '.el-table', 'a11-orders'],
+      ['members', '.el-table', 'a12-members'],
+      ['member-levels', '.el-table', 'a13-member-levels'],
+      ['coupons', '.el-table', 'a14-coupons'],
+      ['distribution', '.el-tabs', 'a15-distribution'],
+      ['plugins', '.el-table', 'a16-plugins'],
+    ]) {
+      await page.goto(`${BASE}/admin/merchant/${path}`)
+      await page.locator(ready).first().waitFor()
+      await page.waitForLoadState('networkidle')
+      await shot(page, name)
+      assert.equal(await errors.count(), 0, `error shown on ${path}: ${await errors.allInnerTexts()}`)
+    }
+  })
+
+  it('creates a member level and a coupon', async () => {
+    await page.goto(`${BASE}/admin/merchant/member-levels`)
+    await page.locator('.page-header .el-button--primary').click()
+    const dlg = page.locator('.el-dialog:visible')
+    await dlg.locator('input').first().fill('黄金会员')
+    await dlg.locator('.el-dialog__footer .el-button--primary').click()
+    await page.locator('.el-table__row', { hasText: '黄金会员' }).waitFor()
+
+    await page.goto(`${BASE}/admin/merchant/coupons`)
+    await page.locator('[data-test=new-coupon]').click()
+    const c = page.locator('.el-dialog:visible')
+    await c.locator('input').first().fill('新人立减')
+    await c.locator('.el-form-item', { hasText: '减免金额' }).locator('input').fill('10')
+    await c.locator('.el-form-item', { hasText: '使用门槛' }).locator('input').fill('99')
+    await c.locator('.el-dialog__footer .el-button--primary').click()
+    const row = page.locator('.el-table__row', { hasText: '新人立减' })
+    await row.waitFor()
+    assert.match(await row.innerText(), /¥10\.00/)
+    await shot(page, 'a17-coupons')
+  })
+
   it('deletes a category only after confirming', async () => {
     await page.goto(`${BASE}/admin/merchant/categories`)
     await page.locator('[data-test=new-category]').click()
