@@ -48,6 +48,9 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := seedCatalog(ctx, a, res.Tenant.ID); err != nil {
 		return err
 	}
+	if err := seedDemoShop(ctx, a, log, res); err != nil {
+		return err
+	}
 	log.Info("demo shop seeded", "tenant", res.Tenant.ID)
 	printLogins()
 	return nil
