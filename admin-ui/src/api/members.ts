@@ -247,3 +247,38 @@ export function listShopPlugins(): Promise<Page<ShopPlugin>> {
 export function putShopPlugin(name: string, s: PluginSetting): Promise<ShopPlugin> {
   return http.put(`/admin/plugins/${id(name)}`, s, T)
 }
+
+// --- promotion campaigns (config validated by the plugin's campaign schema)
+
+export interface Campaign {
+  id: string
+  name: string
+  description: string
+  plugin: string
+  config: Record<string, unknown> | null
+  starts_at: string | null
+  ends_at: string | null
+  priority: number
+  stacking_group: string
+  exclusive: boolean
+  usage_limit: number
+  used_count: number
+  status: 'draft' | 'active' | 'paused' | 'ended' | (string & {})
+  created_at: string
+  updated_at: string
+}
+
+export type CampaignInput = Omit<Campaign, 'id' | 'used_count' | 'created_at' | 'updated_at' | 'config'> & { config: Record<string, unknown> }
+
+export function listCampaigns(p: PageParams & { status?: string } = {}): Promise<Page<Campaign>> {
+  return http.get('/admin/promotions', { ...T, query: { ...p } })
+}
+export function createCampaign(input: CampaignInput): Promise<Campaign> {
+  return http.post('/admin/promotions', input, T)
+}
+export function updateCampaign(cid: string, patch: Partial<CampaignInput>): Promise<Campaign> {
+  return http.patch(`/admin/promotions/${id(cid)}`, patch, T)
+}
+export function deleteCampaign(cid: string): Promise<void> {
+  return http.del(`/admin/promotions/${id(cid)}`, T)
+}

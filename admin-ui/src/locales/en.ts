@@ -49,6 +49,7 @@ const en: MessageSchema = {
     emailInvalid: 'Enter a valid email address',
   },
   menu: {
+    promotions: 'Promotions',
     distribution: 'Distribution',
     dashboard: 'Dashboard',
     orders: 'Orders',

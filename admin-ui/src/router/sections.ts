@@ -9,7 +9,7 @@
 // route otherwise. Every section must declare a permission (tested).
 import type { Component } from 'vue'
 import { markRaw } from 'vue'
-import { Box, Connection, DataLine, Folder, Share, Goods, List, Medal, Setting, Tickets, Ticket, User, UserFilled } from '@element-plus/icons-vue'
+import { Box, Connection, DataLine, Discount, Folder, Share, Goods, List, Medal, Setting, Tickets, Ticket, User, UserFilled } from '@element-plus/icons-vue'
 import type { Console, MenuEntry, Requirement } from '@/utils/permissions'
 
 export interface Section {
@@ -153,6 +153,17 @@ export const sections: Section[] = [
     order: 300,
     group: 'marketing',
     icon: markRaw(Ticket),
+  },
+  {
+    console: 'merchant',
+    path: 'promotions',
+    name: 'merchant.promotions',
+    titleKey: 'menu.promotions',
+    permission: 'marketing:read',
+    component: () => import('@/views/merchant/PromotionsView.vue'),
+    order: 310,
+    group: 'marketing',
+    icon: markRaw(Discount),
   },
   {
     console: 'merchant',
