@@ -67,7 +67,9 @@ trap 'exit 130' INT TERM
 log "migrate up"
 "$BIN" migrate up >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; die "migrate up failed"; }
 
-export E2E_OPERATOR_EMAIL=${E2E_OPERATOR_EMAIL:-ops@example.com}
+# A fresh operator per run: `banyan operator` keeps the password of an existing
+# user, and the database may be reused.
+export E2E_OPERATOR_EMAIL=${E2E_OPERATOR_EMAIL:-ops-e2e-$(date +%s)-$RANDOM@example.com}
 export E2E_OPERATOR_PASSWORD=${E2E_OPERATOR_PASSWORD:-e2e-operator-$RANDOM$RANDOM}
 BANYAN_OPERATOR_PASSWORD="$E2E_OPERATOR_PASSWORD" "$BIN" operator "$E2E_OPERATOR_EMAIL" superadmin >"$WORK/operator.log" 2>&1 ||
 	{ cat "$WORK/operator.log" >&2; die "creating the operator failed"; }

@@ -48,7 +48,7 @@ describe('merchant console', () => {
     const url = page.locator(field('invite-url'))
     await url.waitFor()
     assert.match(await url.inputValue(), /accept-invite/)
-    await page.locator('.el-dialog:visible .el-dialog__footer .el-button--primary').click()
+    await page.getByRole('button', { name: '关闭', exact: true }).click()
     await page.locator('.el-table__body', { hasText: staff }).waitFor()
     await page.locator('.el-table__body', { hasText: owner.email }).waitFor()
     await shot(page, 'a02-staff')
@@ -191,6 +191,7 @@ describe('merchant console', () => {
       ['members', '.el-table', 'a12-members'],
       ['member-levels', '.el-table', 'a13-member-levels'],
       ['coupons', '.el-table', 'a14-coupons'],
+      ['promotions', '.el-table', 'a15-promotions'],
       ['distribution', '.el-tabs', 'a15-distribution'],
       ['plugins', '.el-table', 'a16-plugins'],
     ]) {
