@@ -194,6 +194,7 @@ describe('merchant console', () => {
       ['promotions', '.el-table', 'a15-promotions'],
       ['distribution', '.el-tabs', 'a15-distribution'],
       ['plugins', '.el-table', 'a16-plugins'],
+      ['finance', '.el-tabs', 'a18-finance'],
     ]) {
       await page.goto(`${BASE}/admin/merchant/${path}`)
       await page.locator(ready).first().waitFor()
@@ -201,6 +202,13 @@ describe('merchant console', () => {
       await shot(page, name)
       assert.equal(await errors.count(), 0, `error shown on ${path}: ${await errors.allInnerTexts()}`)
     }
+  })
+
+  it('shows a trial balance that balances', async () => {
+    await page.goto(`${BASE}/admin/merchant/finance`)
+    await page.getByRole('tab', { name: '试算平衡' }).click()
+    await page.locator('.el-alert--success').waitFor()
+    await shot(page, 'a19-trial-balance')
   })
 
   it('creates a member level and a coupon', async () => {

@@ -49,6 +49,7 @@ const en: MessageSchema = {
     emailInvalid: 'Enter a valid email address',
   },
   menu: {
+    finance: 'Finance',
     promotions: 'Promotions',
     distribution: 'Distribution',
     dashboard: 'Dashboard',

@@ -9,7 +9,7 @@
 // route otherwise. Every section must declare a permission (tested).
 import type { Component } from 'vue'
 import { markRaw } from 'vue'
-import { Box, Connection, DataLine, Discount, Folder, Share, Goods, List, Medal, Setting, Tickets, Ticket, User, UserFilled } from '@element-plus/icons-vue'
+import { Box, Coin, Connection, DataLine, Discount, Folder, Share, Goods, List, Medal, Setting, Tickets, Ticket, User, UserFilled } from '@element-plus/icons-vue'
 import type { Console, MenuEntry, Requirement } from '@/utils/permissions'
 
 export interface Section {
@@ -175,6 +175,17 @@ export const sections: Section[] = [
     order: 400,
     group: 'marketing',
     icon: markRaw(Share),
+  },
+  {
+    console: 'merchant',
+    path: 'finance',
+    name: 'merchant.finance',
+    titleKey: 'menu.finance',
+    permission: 'finance:read',
+    component: () => import('@/views/merchant/FinanceView.vue'),
+    order: 60,
+    group: 'trade',
+    icon: markRaw(Coin),
   },
   {
     console: 'merchant',
