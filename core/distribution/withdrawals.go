@@ -2,6 +2,7 @@ package distribution
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -288,10 +289,21 @@ func (s *Service) ApproveWithdrawal(ctx context.Context, id string) (Withdrawal,
 func (s *Service) payout(ctx context.Context, id string) (Withdrawal, error) {
 	var w Withdrawal
 	var st Settings
+	config := json.RawMessage(`{}`)
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		var err error
 		if st, err = s.settings(ctx, tx); err != nil {
 			return err
+		}
+		// The payment plugin needs the shop's own config (its enablement).
+		if st.PaymentPlugin != "" && s.PluginConfig != nil {
+			c, err := s.PluginConfig(ctx, tx, st.PaymentPlugin)
+			if err != nil {
+				return err
+			}
+			if len(c) > 0 {
+				config = c
+			}
 		}
 		w, err = s.withdrawal(ctx, tx, id, false)
 		return err
@@ -304,7 +316,7 @@ func (s *Service) payout(ctx context.Context, id string) (Withdrawal, error) {
 		return w, nil // stays approved: paid by hand or retried
 	}
 	res, err := p.Payout(ctx, sdk.PayoutRequest{
-		Context:  sdk.PluginContext{TenantID: string(tid(ctx)), ConfigJSON: []byte(`{}`), Currency: "CNY", MinorUnits: 2, Now: s.now().Truncate(time.Millisecond)},
+		Context:  sdk.PluginContext{TenantID: string(tid(ctx)), ConfigJSON: config, Currency: "CNY", MinorUnits: 2, Now: s.now().Truncate(time.Millisecond)},
 		PayoutID: w.ID, MemberID: w.MemberID, Amount: w.Net, Currency: "CNY",
 		Account: sdk.PayoutAccount{Channel: w.Channel, Account: w.AccountNo, Name: w.AccountName},
 	})
