@@ -71,4 +71,12 @@ describe('platform console', () => {
     if (n > 0) await page.locator('[data-test=plugin-state]').first().waitFor()
     await shot(page, 'b05-plugins')
   })
+
+  it('views the platform reports', async () => {
+    await page.goto(`${BASE}/admin/platform/reports`)
+    await page.locator('.el-table').first().waitFor()
+    await page.waitForLoadState('networkidle')
+    assert.equal(await page.locator('.el-message--error').count(), 0)
+    await shot(page, 'b06-reports')
+  })
 })

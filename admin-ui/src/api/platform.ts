@@ -46,3 +46,26 @@ export function updatePlan(id: string, input: Partial<PlanInput>): Promise<Plan>
 export function listPlugins(): Promise<{ items: PluginInfo[] }> {
   return http.get('/platform/plugins')
 }
+
+export interface PlatformReportRow {
+  tenant_id: string
+  slug: string
+  name: string
+  gmv: string
+  orders: number
+  refunds: string
+  commission: string
+  platform_fees: string
+}
+
+export interface PlatformReport {
+  from: string
+  to: string
+  tenants: PlatformReportRow[] | null
+  total: PlatformReportRow
+}
+
+/** GET /platform/reports — figures per tenant over a period (default: the last month). */
+export function platformReport(from?: string, to?: string): Promise<PlatformReport> {
+  return http.get('/platform/reports', { query: { from, to } })
+}

@@ -171,6 +171,15 @@ const membersEn: MembersMessages = {
     cols: { sales: 'Sales', shipping: 'Shipping', refunds: 'Refunds', commission: 'Commission', fees: 'Fees', platform_fees: 'Platform fees', profit: 'Profit' },
     kinds: { order_paid: 'Order paid', refund: 'Refund', commission: 'Commission', settlement: 'Settlement', withdrawal: 'Withdrawal' },
   },
+  platformReports: {
+    title: 'Reports',
+    gmv: 'GMV',
+    orders: 'Orders',
+    refunds: 'Refunds',
+    commission: 'Commission',
+    platformFees: 'Platform fees',
+    empty: 'No figures for this period',
+  },
   memberLevels: {
     title: 'Member levels',
     new: 'New level',

@@ -170,6 +170,15 @@ const membersZh = {
     cols: { sales: '销售额', shipping: '运费', refunds: '退款', commission: '佣金', fees: '手续费', platform_fees: '平台费', profit: '利润' },
     kinds: { order_paid: '订单支付', refund: '退款', commission: '佣金', settlement: '佣金结算', withdrawal: '提现' },
   },
+  platformReports: {
+    title: '平台报表',
+    gmv: '成交额',
+    orders: '订单数',
+    refunds: '退款',
+    commission: '佣金',
+    platformFees: '平台费',
+    empty: '该期间没有数据',
+  },
   memberLevels: {
     title: '会员等级',
     new: '新建等级',

@@ -230,6 +230,16 @@ export const sections: Section[] = [
     order: 30,
     icon: markRaw(Connection),
   },
+  {
+    console: 'platform',
+    path: 'reports',
+    name: 'platform.reports',
+    titleKey: 'menu.platformReports',
+    permission: 'platform.reports:read',
+    component: () => import('@/views/platform/ReportsView.vue'),
+    order: 40,
+    icon: markRaw(DataLine),
+  },
 ]
 
 /** Menu entries (all consoles, unfiltered) derived from the sections. */
