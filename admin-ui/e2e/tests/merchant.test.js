@@ -195,6 +195,7 @@ describe('merchant console', () => {
       ['distribution', '.el-tabs', 'a15-distribution'],
       ['plugins', '.el-table', 'a16-plugins'],
       ['finance', '.el-tabs', 'a18-finance'],
+      ['after-sales', '.el-table', 'a20-after-sales'],
     ]) {
       await page.goto(`${BASE}/admin/merchant/${path}`)
       await page.locator(ready).first().waitFor()

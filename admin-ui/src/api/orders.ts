@@ -104,3 +104,30 @@ export function exportOrders(q: OrderQuery): Promise<void> {
   const { cursor: _c, limit: _l, ...rest } = q
   return download('/admin/orders/export', 'orders.csv', { ...T, query: { ...rest } })
 }
+
+export interface AfterSale {
+  id: string
+  order_id: string
+  member_id: string
+  kind: 'refund_only' | 'return_and_refund' | (string & {})
+  state: 'requested' | 'approved' | 'returning' | 'received' | 'refunded' | 'rejected' | (string & {})
+  reason: string
+  photos: string[] | null
+  lines: unknown
+  amount: string
+  reject_reason?: string
+  return_carrier?: string
+  return_tracking?: string
+  refund_id: string | null
+  created_at: string
+  updated_at: string
+}
+
+export type AfterSaleAction = 'approve' | 'reject' | 'receive-return' | 'refund'
+
+export function listAfterSales(q: PageParams & { state?: string } = {}): Promise<Page<AfterSale>> {
+  return http.get('/admin/after-sales', { ...T, query: { ...q } })
+}
+export function afterSaleAction(aid: string, action: AfterSaleAction, body: { reason?: string; restock?: boolean } = {}): Promise<AfterSale> {
+  return http.post(`/admin/after-sales/${id(aid)}/${action}`, body, T)
+}

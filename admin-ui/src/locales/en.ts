@@ -49,6 +49,7 @@ const en: MessageSchema = {
     emailInvalid: 'Enter a valid email address',
   },
   menu: {
+    afterSales: 'After-sales',
     platformReports: 'Reports',
     finance: 'Finance',
     promotions: 'Promotions',

@@ -50,6 +50,7 @@ const zhCN = {
     emailInvalid: '请输入有效的邮箱地址',
   },
   menu: {
+    afterSales: '售后',
     platformReports: '平台报表',
     finance: '财务',
     promotions: '促销活动',

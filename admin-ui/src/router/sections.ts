@@ -178,6 +178,17 @@ export const sections: Section[] = [
   },
   {
     console: 'merchant',
+    path: 'after-sales',
+    name: 'merchant.afterSales',
+    titleKey: 'menu.afterSales',
+    permission: 'orders:read',
+    component: () => import('@/views/merchant/AfterSalesView.vue'),
+    order: 55,
+    group: 'trade',
+    icon: markRaw(Tickets),
+  },
+  {
+    console: 'merchant',
     path: 'finance',
     name: 'merchant.finance',
     titleKey: 'menu.finance',
