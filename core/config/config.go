@@ -45,6 +45,7 @@ var Vars = []Var{
 	{"BANYAN_PLUGIN_TIMEOUT", "2s", "deadline of one plugin call"},
 	{"BANYAN_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy you run)"},
 	{"BANYAN_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"BANYAN_FONT_FILE", "(Debian CJK font)", "font of share posters (.ttf, .otf, or font 0 of a .ttc); default: first found of fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk; none: Chinese renders as ?"},
 }
 
 // Load reads the environment.

@@ -3,7 +3,9 @@ package distribution_test
 import (
 	"bytes"
 	"errors"
+	"image"
 	"image/png"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -454,6 +456,60 @@ func TestShareImages(t *testing.T) {
 	}
 	if _, err := e.s.QRCode(e.ctx, identity.MemberID(e.member()), "https://shop.example", 256); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("qr for a non-distributor: %v", err)
+	}
+
+	// Chinese titles render as CJK glyphs, not as the bitmap face's '?'.
+	if distribution.PosterFontFile() == "" {
+		t.Fatalf("no CJK font for share posters: install the Debian package %s (apt-get install -y %[1]s; make test does it when root) or set BANYAN_FONT_FILE", distribution.FontPackage)
+	}
+	titleBand := image.Rect(20, 580, 580, 606)
+	poster := func(title string) image.Image {
+		t.Helper()
+		b, err := e.s.Poster(e.ctx, identity.MemberID(a), "https://shop.example", distribution.PosterProduct{Title: title, Price: "CNY 88.00"}, "#aa3300")
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	// ink is the bounding box of the non-white pixels of the title band.
+	ink := func(img image.Image) image.Rectangle {
+		var box image.Rectangle
+		for y := titleBand.Min.Y; y < titleBand.Max.Y; y++ {
+			for x := titleBand.Min.X; x < titleBand.Max.X; x++ {
+				if r, g, b, _ := img.At(x, y).RGBA(); r != 0xffff || g != 0xffff || b != 0xffff {
+					box = box.Union(image.Rect(x, y, x+1, y+1))
+				}
+			}
+		}
+		return box
+	}
+	cjk, marks := poster("龙井绿茶"), poster("????")
+	if ink(cjk).Empty() {
+		t.Fatal("Chinese title drew nothing")
+	}
+	same := true
+	for y := titleBand.Min.Y; y < titleBand.Max.Y && same; y++ {
+		for x := titleBand.Min.X; x < titleBand.Max.X; x++ {
+			if cjk.At(x, y) != marks.At(x, y) {
+				same = false
+				break
+			}
+		}
+	}
+	if same {
+		t.Fatalf("Chinese title rendered exactly like \"????\" (font %s)", distribution.PosterFontFile())
+	}
+	if c, q := ink(cjk), ink(marks); c.Dx() <= q.Dx() {
+		t.Fatalf("Chinese title ink %v is no wider than \"????\" ink %v: CJK glyphs are full-width", c, q)
+	}
+	// A long Chinese title is cut on a rune boundary to fit the poster.
+	long := poster(strings.Repeat("龙井", 40))
+	if box := ink(long); box.Max.X > 580 || box.Dx() < 400 {
+		t.Fatalf("long Chinese title ink %v: want it to fill, not overflow, the 560-pixel band", box)
 	}
 }
 

@@ -60,10 +60,10 @@ type PosterProduct struct {
 
 // Poster renders a 600×900 share poster: the shop's colour band and name,
 // the product image (or a placeholder), title, price, the referral QR code
-// and the code. Text uses the 7×13 bitmap face of golang.org/x/image
-// (scaled ×2): it has Latin glyphs only, so Chinese titles render as
-// placeholders until a CJK font is bundled — the QR code and the code
-// themselves are unaffected.
+// and the code. Text uses the CJK font of loadPosterFont (BANYAN_FONT_FILE
+// or Debian's fonts-wqy-microhei); without one it falls back to the
+// Latin-only 7×13 bitmap face of golang.org/x/image (scaled ×2), where
+// Chinese renders as '?' — the QR code and the code are unaffected.
 func (s *Service) Poster(ctx context.Context, member identity.MemberID, origin string, p PosterProduct, shopColor string) ([]byte, error) {
 	code, err := s.activeCode(ctx, member)
 	if err != nil {
@@ -78,6 +78,11 @@ func (s *Service) Poster(ctx context.Context, member identity.MemberID, origin s
 		return nil, err
 	}
 	brand := parseColor(shopColor)
+	face := s.posterFace(24)
+	if face != nil {
+		defer face.Close()
+	}
+	text := func(dst *image.RGBA, str string, x, y int, c color.Color) { drawText(dst, face, str, x, y, c) }
 	img := image.NewRGBA(image.Rect(0, 0, 600, 900))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	draw.Draw(img, image.Rect(0, 0, 600, 80), image.NewUniform(brand), image.Point{}, draw.Src)
@@ -89,11 +94,7 @@ func (s *Service) Poster(ctx context.Context, member identity.MemberID, origin s
 		draw.Draw(img, area, image.NewUniform(color.RGBA{0xee, 0xee, 0xee, 0xff}), image.Point{}, draw.Src)
 		text(img, "no image", 250, 320, color.Gray{0x99})
 	}
-	title := p.Title
-	if len(title) > 40 {
-		title = title[:40] + "..."
-	}
-	text(img, title, 20, 580, color.Black)
+	text(img, fitWidth(face, p.Title, 560), 20, 580, color.Black)
 	text(img, p.Price, 20, 630, brand)
 	draw.Draw(img, image.Rect(360, 640, 580, 860), image.NewUniform(color.White), image.Point{}, draw.Src)
 	qimg := qr.Image(220)
@@ -107,23 +108,56 @@ func (s *Service) Poster(ctx context.Context, member identity.MemberID, origin s
 	return buf.Bytes(), nil
 }
 
-// text draws s at (x, y) (top-left) in the 7×13 face scaled ×2.
-func text(dst *image.RGBA, s string, x, y int, c color.Color) {
-	s = strings.Map(func(r rune) rune {
+// drawText draws s at (x, y) (top-left of a 26-pixel line) with face, or
+// without one in the 7×13 bitmap face scaled ×2 (non-ASCII as '?').
+func drawText(dst *image.RGBA, face font.Face, s string, x, y int, c color.Color) {
+	if s == "" {
+		return
+	}
+	if face != nil {
+		m := face.Metrics()
+		// Centre the glyphs' ascent+descent in the 26-pixel line.
+		top := (fixed.I(26) - m.Ascent - m.Descent) / 2
+		d := font.Drawer{Dst: dst, Src: image.NewUniform(c), Face: face,
+			Dot: fixed.Point26_6{X: fixed.I(x), Y: fixed.I(y) + top + m.Ascent}}
+		d.DrawString(s)
+		return
+	}
+	s = latin(s)
+	small := image.NewRGBA(image.Rect(0, 0, 7*len(s), 13))
+	d := font.Drawer{Dst: small, Src: image.NewUniform(c), Face: basicfont.Face7x13, Dot: fixed.P(0, 11)}
+	d.DrawString(s)
+	w := min(2*small.Bounds().Dx(), dst.Bounds().Dx()-x)
+	draw.NearestNeighbor.Scale(dst, image.Rect(x, y, x+w, y+26), small, image.Rect(0, 0, w/2, 13), draw.Over, nil)
+}
+
+// latin maps what the bitmap face lacks to '?'.
+func latin(s string) string {
+	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r > 0x7e {
 			return '?'
 		}
 		return r
 	}, s)
-	if s == "" {
-		return
+}
+
+// fitWidth shortens s (on rune boundaries) to fit width pixels, ending it
+// with "..." when cut.
+func fitWidth(face font.Face, s string, width int) string {
+	measure := func(s string) int {
+		if face == nil {
+			return 14 * len(latin(s)) // every rune is one 14-pixel cell
+		}
+		return font.MeasureString(face, s).Ceil()
 	}
-	face := basicfont.Face7x13
-	small := image.NewRGBA(image.Rect(0, 0, 7*len(s), 13))
-	d := font.Drawer{Dst: small, Src: image.NewUniform(c), Face: face, Dot: fixed.P(0, 11)}
-	d.DrawString(s)
-	w := min(2*small.Bounds().Dx(), dst.Bounds().Dx()-x)
-	draw.NearestNeighbor.Scale(dst, image.Rect(x, y, x+w, y+26), small, image.Rect(0, 0, w/2, 13), draw.Over, nil)
+	if measure(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && measure(string(r)+"...") > width {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "..."
 }
 
 // fit centres src's aspect ratio inside area.

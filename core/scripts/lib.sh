@@ -117,6 +117,13 @@ start_throwaway_pg() {
 	echo "throwaway PostgreSQL: $su_url (dir $THROWAWAY_DIR)" >&2
 }
 
+# ensure_font installs the CJK font of share posters (fonts-wqy-microhei)
+# when it is missing and we are root. Never fails: a missing font only
+# makes Chinese text on posters render as '?'.
+ensure_font() {
+	bash "$SCRIPTS/font.sh" || true
+}
+
 # step NAME CMD... runs CMD in its own session and records the outcome.
 # Returns CMD's status (callers decide whether a failure is fatal).
 step() {

@@ -49,6 +49,8 @@ trap 'on_signal TERM' TERM
 trap 'on_signal HUP' HUP
 
 mkdir -p "$DATA_DIR"
+# CJK font for share posters (installed when missing and root; never fatal).
+bash core/scripts/font.sh || true
 if [ -z "${DATABASE_URL:-}" ]; then
 	if ! bash "$PG_SH" status "$DATA_DIR/pg"; then
 		PGDIR=$DATA_DIR/pg # ours: stopped on exit

@@ -15,6 +15,7 @@ SUMMARY_TITLE="make test summary"
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+ensure_font
 start=$SECONDS
 start_throwaway_pg test
 BANYAN_PG_BINDIR=$(bash "$PG_SH" bindir)
