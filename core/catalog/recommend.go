@@ -105,6 +105,16 @@ type SalesCountWorker struct {
 // Work recounts.
 func (w *SalesCountWorker) Work(ctx context.Context, job *river.Job[SalesCountArgs]) error {
 	return jobs.InTenant(ctx, w.DB, job.Args.TenantID, func(ctx context.Context, tx *db.Tx) error {
+		// Lock the rows first, then count in a second statement. Under READ
+		// COMMITTED an UPDATE that waits for another job's row lock keeps
+		// the snapshot it started with, so two overlapping recounts could
+		// write back an older, smaller count (seen in CI). The count taken
+		// after the locks are held sees every purchase committed before.
+		if _, err := tx.ExecContext(ctx, `
+SELECT id FROM products WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+			tid(ctx), pqIDs(job.Args.Products)); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `
 UPDATE products p SET sales_count = (SELECT count(*) FROM catalog_purchases c WHERE c.tenant_id = p.tenant_id AND c.product_id = p.id)
 WHERE p.tenant_id = $1 AND p.id = ANY($2::uuid[])`, tid(ctx), pqIDs(job.Args.Products))

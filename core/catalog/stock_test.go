@@ -177,7 +177,13 @@ func TestRecordPurchaseAndRecommendations(t *testing.T) {
 	}
 	// A stranger with no history gets best sellers; the sales counts are
 	// computed by a job from the purchases.
-	waitFor(t, func() bool { return e.count(`SELECT sales_count FROM products WHERE id = $1`, shirt.ID) == 3 })
+	// Three overlapping recount jobs must all land: the last one to run
+	// sees every purchase (an older snapshot once wrote back tie = 1).
+	waitFor(t, func() bool {
+		return e.count(`SELECT sales_count FROM products WHERE id = $1`, shirt.ID) == 3 &&
+			e.count(`SELECT sales_count FROM products WHERE id = $1`, tie.ID) == 2 &&
+			e.count(`SELECT sales_count FROM products WHERE id = $1`, belt.ID) == 1
+	})
 	recs, err = e.s.Recommend(ctx, nil, catalog.Viewer{}, 2)
 	if err != nil {
 		t.Fatal(err)
