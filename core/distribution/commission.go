@@ -360,27 +360,23 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// FreezeUntil is when the after-sales window of a line completed at
-// completedAt closes under the shop's settings (completion + freeze days):
-// what orders passes to OnLineAfterSalesClosed.
-func (s *Service) FreezeUntil(ctx context.Context, tx *db.Tx, completedAt time.Time) (time.Time, error) {
-	st, err := s.settings(ctx, tx)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return completedAt.AddDate(0, 0, st.FreezeDays), nil
-}
-
-// OnLineAfterSalesClosed records when a line's after-sales window closes
-// (closedAt may be in the future: the completion time + FreezeUntil). The
-// line's frozen commission settles at or after closedAt. The first call
+// OnLineAfterSalesClosed records that a line's after-sales window closed at
+// closedAt (orders calls it when the window of after_sales_days after
+// completion ends). The line's frozen commission settles once the shop's
+// extra freeze, FreezeDays after closedAt, has passed as well: the
+// after-sales window is the one setting that decides when a line can no
+// longer be refunded, and FreezeDays only ever adds to it. The first call
 // for a line wins; calling again changes nothing.
 func (s *Service) OnLineAfterSalesClosed(ctx context.Context, tx *db.Tx, orderID, lineID string, closedAt time.Time) error {
 	if !tenancy.ValidUUID(orderID) || lineID == "" {
 		return errs.E(errs.Invalid, "an order id and a line id are required")
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO commission_line_windows (tenant_id, order_id, line_id, closes_at) VALUES ($1, $2, $3, $4)
-ON CONFLICT DO NOTHING`, tid(ctx), orderID, lineID, closedAt)
+	st, err := s.settings(ctx, tx)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO commission_line_windows (tenant_id, order_id, line_id, closes_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING`, tid(ctx), orderID, lineID, closedAt.AddDate(0, 0, st.FreezeDays))
 	return err
 }
 

@@ -123,8 +123,9 @@ type Settings struct {
 	CommissionBase string `json:"commission_base"`
 	// SelfPurchase: a distributor earns level-1 commission on their own orders.
 	SelfPurchase bool `json:"self_purchase"`
-	// FreezeDays: the after-sales window after completion; commission on a
-	// line becomes available when its window closes.
+	// FreezeDays: extra days commission on a line stays frozen after the
+	// order's after-sales window (orders' after_sales_days after completion)
+	// has closed. 0 settles as soon as no refund is possible any more.
 	FreezeDays int `json:"freeze_days"`
 	// SettlementCycle: daily (settle as windows close) or weekly (settle,
 	// once a week, windows closed before the week began; UTC weeks).
@@ -153,7 +154,7 @@ type Settings struct {
 var DefaultSettings = Settings{
 	Enabled: true, Eligibility: "application", SpendingThreshold: decimal.Zero,
 	BindingMode: "first_visit", LockDays: 30, RebindPolicy: "permanent", Depth: 2,
-	CommissionBase: "paid_excluding_shipping", FreezeDays: 7, SettlementCycle: "daily",
+	CommissionBase: "paid_excluding_shipping", FreezeDays: 0, SettlementCycle: "daily",
 	WithdrawalMin: decimal.NewFromInt(10), WithdrawalFeeFixed: decimal.Zero, WithdrawalFeePercent: decimal.Zero,
 	WithdrawalDailyLimit: decimal.NewFromInt(20000), Channels: []string{"bank", "alipay", "wechat"},
 	AutoApproveBelow: decimal.Zero, SecondApproverAbove: decimal.NewFromInt(5000), CommissionPlugin: "commission-tiered",

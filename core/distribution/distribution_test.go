@@ -570,3 +570,30 @@ func TestRefundBeforeCommissionJob(t *testing.T) {
 	}
 	e.check()
 }
+
+// The after-sales window decides when a line can no longer be refunded;
+// freeze_days only adds to it, counted from the window's close.
+func TestFreezeDaysCountFromTheAfterSalesClose(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.settings(func(s *distribution.Settings) { s.FreezeDays = 3 })
+	a, codeA := e.distributor()
+	b := e.member()
+	e.mustBind(b, codeA)
+	o := e.pay(b, "100.00")
+	e.close(o, e.clock.now())
+	for _, step := range []struct {
+		advance time.Duration
+		settled int
+	}{{0, 0}, {71 * time.Hour, 0}, {2 * time.Hour, 1}} {
+		e.clock.add(step.advance)
+		n, err := e.s.Settle(e.ctx)
+		if err != nil || n != step.settled {
+			t.Fatalf("after +%s: settled %d (%v), want %d", step.advance, n, err, step.settled)
+		}
+	}
+	if got := e.balance(finance.AvailablePayable, a); !got.Equal(dec("10")) {
+		t.Fatalf("available %s, want 10 (10%% of 100)", got)
+	}
+	e.check()
+}
