@@ -485,35 +485,47 @@ WHERE c.tenant_id = $1 AND c.id = $2 AND c.member_id = $3) x`, tenancy.ID(ctx), 
 	return c, nil
 }
 
+// CouponQuote is the coupon step of a quote: the discount and which of the
+// request's lines it covers (Covered[i] is lines[i]). Checkout spreads the
+// discount over the covered lines only, so a line outside the coupon's scope
+// carries none of it (and a refund of that line gives none of it back).
+type CouponQuote struct {
+	Discount decimal.Decimal
+	Covered  []bool
+}
+
 // QuoteCoupon is the coupon step of the quote pipeline: the discount the
 // member's coupon gives on these lines (after the level price and the
 // promotions, before points and shipping). Only lines in the coupon's scope
-// count, and they must reach its threshold. A percent discount is rounded
-// half-even to the currency's minor unit, then capped; no discount exceeds
-// the lines it covers. It reads; LockCoupon commits the choice.
-func (s *Service) QuoteCoupon(ctx context.Context, tx *db.Tx, member identity.MemberID, id CouponID, lines []Line) (decimal.Decimal, error) {
+// count, and their amount must reach its threshold (min_spend is on the
+// covered lines, not the cart). A percent discount is rounded half-even to
+// the currency's minor unit, then capped; no discount exceeds the lines it
+// covers. It reads; LockCoupon commits the choice.
+func (s *Service) QuoteCoupon(ctx context.Context, tx *db.Tx, member identity.MemberID, id CouponID, lines []Line) (CouponQuote, error) {
 	c, err := usableCoupon(ctx, tx, member, id)
 	if err != nil {
-		return decimal.Zero, err
+		return CouponQuote{}, err
 	}
 	in := map[string]bool{}
 	for _, x := range c.ScopeIDs {
 		in[x] = true
 	}
+	out := CouponQuote{Discount: decimal.Zero, Covered: make([]bool, len(lines))}
 	covered := decimal.Zero
-	for _, l := range lines {
+	for i, l := range lines {
 		if l.Amount.IsNegative() {
-			return decimal.Zero, errs.Field("lines", "out_of_range", "a line amount is negative")
+			return CouponQuote{}, errs.Field("lines", "out_of_range", "a line amount is negative")
 		}
 		if c.Scope == ScopeAll || (c.Scope == ScopeProducts && in[l.ProductID]) || (c.Scope == ScopeCategories && in[l.CategoryID]) {
+			out.Covered[i] = true
 			covered = covered.Add(l.Amount)
 		}
 	}
 	if !covered.IsPositive() {
-		return decimal.Zero, couponField("not_applicable", "this coupon does not cover any item in the order")
+		return CouponQuote{}, couponField("not_applicable", "this coupon does not cover any item in the order")
 	}
 	if covered.LessThan(c.MinSpend) {
-		return decimal.Zero, couponField("below_threshold", fmt.Sprintf("this coupon needs %s of covered items; the order has %s", c.MinSpend, covered))
+		return CouponQuote{}, couponField("below_threshold", fmt.Sprintf("this coupon needs %s of covered items; the order has %s", c.MinSpend, covered))
 	}
 	var d decimal.Decimal
 	if c.Kind == KindFixed {
@@ -524,7 +536,8 @@ func (s *Service) QuoteCoupon(ctx context.Context, tx *db.Tx, member identity.Me
 			d = *c.MaxDiscount
 		}
 	}
-	return decimal.Min(d, covered), nil
+	out.Discount = decimal.Min(d, covered)
+	return out, nil
 }
 
 // LockCoupon marks the member's coupon used by an order, in checkout's

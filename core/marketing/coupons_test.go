@@ -126,8 +126,8 @@ func TestClaimQuoteLockRelease(t *testing.T) {
 		t.Fatalf("claimed coupon: %+v", c1)
 	}
 
-	quote := func(id marketing.CouponID, lines ...marketing.Line) (decimal.Decimal, error) {
-		var d decimal.Decimal
+	quote := func(id marketing.CouponID, lines ...marketing.Line) (marketing.CouponQuote, error) {
+		var d marketing.CouponQuote
 		err := memberstest.InTx(ctx, e, func(tx *db.Tx) error {
 			var err error
 			d, err = e.App.Marketing.QuoteCoupon(ctx, tx, mid, id, lines)
@@ -143,14 +143,15 @@ func TestClaimQuoteLockRelease(t *testing.T) {
 		coupon marketing.CouponID
 		lines  []marketing.Line
 		want   string
+		cover  string // per line: 1 covered, 0 not
 		code   string
 	}{
-		{"threshold reached", c1.ID, []marketing.Line{line(catA, "60"), line(catB, "40")}, "10", ""},
-		{"below threshold", c1.ID, []marketing.Line{line(catA, "99.99")}, "", "below_threshold"},
-		{"percent of in-scope lines", c2.ID, []marketing.Line{line(catA, "33.30"), line(catB, "500")}, "5", ""}, // 4.995 → 5.00 half-even
-		{"percent capped", c2.ID, []marketing.Line{line(catA, "1000")}, "20", ""},
-		{"out of scope", c2.ID, []marketing.Line{line(catB, "100")}, "", "not_applicable"},
-		{"someone else's coupon", marketing.CouponID(uuid.NewString()), []marketing.Line{line(catA, "100")}, "", "not_found"},
+		{"threshold reached", c1.ID, []marketing.Line{line(catA, "60"), line(catB, "40")}, "10", "11", ""},
+		{"below threshold", c1.ID, []marketing.Line{line(catA, "99.99")}, "", "", "below_threshold"},
+		{"percent of in-scope lines", c2.ID, []marketing.Line{line(catA, "33.30"), line(catB, "500")}, "5", "10", ""}, // 4.995 → 5.00 half-even
+		{"percent capped", c2.ID, []marketing.Line{line(catA, "1000")}, "20", "1", ""},
+		{"out of scope", c2.ID, []marketing.Line{line(catB, "100")}, "", "", "not_applicable"},
+		{"someone else's coupon", marketing.CouponID(uuid.NewString()), []marketing.Line{line(catA, "100")}, "", "", "not_found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := quote(tc.coupon, tc.lines...)
@@ -158,8 +159,15 @@ func TestClaimQuoteLockRelease(t *testing.T) {
 				wantCouponErr(t, err, tc.code)
 				return
 			}
-			if err != nil || !d.Equal(decimal.RequireFromString(tc.want)) {
-				t.Fatalf("discount %s (%v), want %s", d, err, tc.want)
+			if err != nil || !d.Discount.Equal(decimal.RequireFromString(tc.want)) {
+				t.Fatalf("discount %s (%v), want %s", d.Discount, err, tc.want)
+			}
+			cover := ""
+			for _, c := range d.Covered {
+				cover += map[bool]string{true: "1", false: "0"}[c]
+			}
+			if cover != tc.cover {
+				t.Fatalf("covered %s, want %s", cover, tc.cover)
 			}
 		})
 	}
@@ -222,8 +230,8 @@ func TestClaimQuoteLockRelease(t *testing.T) {
 			t.Fatalf("claiming a disabled coupon: %s", res)
 		}
 		// Coupons already held stay usable.
-		if d, err := quote(c2.ID, line(catA, "100")); err != nil || !d.Equal(decimal.NewFromInt(15)) {
-			t.Fatalf("held coupon of a disabled template: %s %v", d, err)
+		if d, err := quote(c2.ID, line(catA, "100")); err != nil || !d.Discount.Equal(decimal.NewFromInt(15)) {
+			t.Fatalf("held coupon of a disabled template: %s %v", d.Discount, err)
 		}
 	})
 }

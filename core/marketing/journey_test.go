@@ -71,10 +71,11 @@ func TestMemberJourney(t *testing.T) {
 			return err
 		}
 		subtotal := decimal.NewFromInt(300).Mul(lvl.PriceFactor) // 285.00
-		off, err := e.App.Marketing.QuoteCoupon(ctx, tx, me, coupon.ID, []marketing.Line{{ProductID: uuid.NewString(), Amount: subtotal}})
+		cq, err := e.App.Marketing.QuoteCoupon(ctx, tx, me, coupon.ID, []marketing.Line{{ProductID: uuid.NewString(), Amount: subtotal}})
 		if err != nil {
 			return err
 		}
+		off := cq.Discount
 		afterCoupon := subtotal.Sub(off) // 255.00
 		pts, value, err := e.App.Members.QuotePoints(ctx, tx, me, afterCoupon, 100000)
 		if err != nil {

@@ -205,17 +205,25 @@ func (s *Service) quote(ctx context.Context, tx *db.Tx, memberID identity.Member
 		q.Promotions = append(q.Promotions, res.Adjustments...)
 	}
 
-	// Coupon: on the lines after promotions, spread over the lines.
+	// Coupon: on the lines after promotions, spread over the lines in its
+	// scope only (a line outside it keeps its whole price, so refunding it
+	// gives none of the coupon back).
 	if in.CouponID != "" {
 		cl := make([]marketing.Line, len(q.Lines))
 		for i, l := range q.Lines {
 			cl[i] = marketing.Line{ProductID: l.ProductID, CategoryID: l.CategoryID, Amount: l.Paid}
 		}
-		d, err := s.Marketing.QuoteCoupon(ctx, tx, memberID, marketing.CouponID(in.CouponID), cl)
+		cq, err := s.Marketing.QuoteCoupon(ctx, tx, memberID, marketing.CouponID(in.CouponID), cl)
 		if err != nil {
 			return Quote{}, nil, err
 		}
-		for i, part := range allocate(d, paidOf(q.Lines), mu) {
+		weights := paidOf(q.Lines)
+		for i := range weights {
+			if !cq.Covered[i] {
+				weights[i] = decimal.Zero
+			}
+		}
+		for i, part := range allocate(cq.Discount, weights, mu) {
 			q.Lines[i].CouponDiscount = part
 			q.Lines[i].Paid = q.Lines[i].Paid.Sub(part)
 		}
