@@ -472,15 +472,18 @@ WHERE tenant_id = $1 AND id = $2`, tid(ctx), c.ID, delta, lr); err != nil {
 
 // SettleAll settles every tenant's due commission (the periodic job).
 func (s *Service) SettleAll(ctx context.Context) (int, error) {
-	var tenants []string
+	var tenants []struct {
+		ID       tenancy.TenantID `db:"tenant_id"`
+		Timezone string           `db:"timezone"`
+	}
 	if err := s.DB.InPlatform(ctx, func(tx *db.Tx) error {
-		return tx.SelectContext(ctx, &tenants, `SELECT tenant_id::text FROM distribution_due_tenants($1)`, s.now())
+		return tx.SelectContext(ctx, &tenants, `SELECT tenant_id, timezone FROM distribution_due_tenants($1)`, s.now())
 	}); err != nil {
 		return 0, fmt.Errorf("settle: %w", err)
 	}
 	total := 0
 	for _, t := range tenants {
-		n, err := s.Settle(jobs.WithTenant(ctx, tenancy.TenantID(t)))
+		n, err := s.Settle(tenancy.With(ctx, tenancy.Tenant{ID: t.ID, Timezone: t.Timezone}))
 		if err != nil {
 			return total, err
 		}
@@ -504,9 +507,7 @@ func (s *Service) Settle(ctx context.Context) (int, error) {
 			}
 			cutoff := s.now()
 			if st.SettlementCycle == "weekly" {
-				wd := (int(cutoff.Weekday()) + 6) % 7 // days since Monday
-				y, m, d := cutoff.AddDate(0, 0, -wd).Date()
-				cutoff = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+				cutoff = weekStart(cutoff, location(ctx))
 			}
 			var due []commissionRow
 			if err := tx.SelectContext(ctx, &due, `
@@ -570,4 +571,23 @@ SELECT member_id::text AS member_id, sum(frozen) AS frozen, sum(available) AS av
 		out[r.Member] = finance.PartyTotals{Frozen: r.Frozen, Available: r.Available}
 	}
 	return out, nil
+}
+
+// weekStart is Monday 00:00 of t's week in loc: weekly settlement settles
+// the windows that closed before the shop's week began.
+func weekStart(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	wd := (int(t.Weekday()) + 6) % 7 // days since Monday
+	y, m, d := t.AddDate(0, 0, -wd).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+// location is the shop's time zone (UTC when unknown).
+func location(ctx context.Context) *time.Location {
+	if t, ok := tenancy.From(ctx); ok && t.Timezone != "" {
+		if l, err := time.LoadLocation(t.Timezone); err == nil {
+			return l
+		}
+	}
+	return time.UTC
 }

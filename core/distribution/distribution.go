@@ -128,7 +128,8 @@ type Settings struct {
 	// has closed. 0 settles as soon as no refund is possible any more.
 	FreezeDays int `json:"freeze_days"`
 	// SettlementCycle: daily (settle as windows close) or weekly (settle,
-	// once a week, windows closed before the week began; UTC weeks).
+	// once a week, windows closed before the week began, Monday 00:00 in the
+	// shop's time zone).
 	SettlementCycle string `json:"settlement_cycle"`
 	// Withdrawals: minimum amount, fee (fixed + percent of the amount),
 	// daily limit per distributor (0 = none), channels offered.

@@ -597,3 +597,30 @@ func TestFreezeDaysCountFromTheAfterSalesClose(t *testing.T) {
 	}
 	e.check()
 }
+
+// Weekly settlement cuts at Monday 00:00 in the shop's time zone
+// (Asia/Shanghai, the default), not in UTC: a window that closed on Sunday
+// at 23:00 in Shanghai settles once Monday begins there, while in UTC it
+// is still Sunday.
+func TestWeeklySettlementUsesTheShopsWeek(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.settings(func(s *distribution.Settings) { s.SettlementCycle = "weekly" })
+	a, codeA := e.distributor()
+	b := e.member()
+	e.mustBind(b, codeA)
+	o := e.pay(b, "100.00")
+	e.close(o, time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC))   // Sun 23:00 in Shanghai
+	e.clock.set(time.Date(2026, 11, 29, 15, 30, 0, 0, time.UTC)) // Sun 23:30 in Shanghai
+	if n, err := e.s.SettleAll(e.ctx); err != nil || n != 0 {
+		t.Fatalf("before Monday in Shanghai: settled %d (%v)", n, err)
+	}
+	e.clock.set(time.Date(2026, 11, 29, 17, 0, 0, 0, time.UTC)) // Mon 01:00 in Shanghai, Sun in UTC
+	if n, err := e.s.SettleAll(e.ctx); err != nil || n != 1 {
+		t.Fatalf("on Monday in Shanghai: settled %d (%v), want 1", n, err)
+	}
+	if got := e.balance(finance.AvailablePayable, a); !got.Equal(dec("10")) {
+		t.Fatalf("available %s, want 10", got)
+	}
+	e.check()
+}

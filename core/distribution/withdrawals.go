@@ -133,12 +133,7 @@ WHERE a.tenant_id = $1 AND a.member_id = $2 AND d.status = 'active')`, tid(ctx),
 			return errs.Field("amount", "exceeds_available", "at most your available balance "+avail.StringFixed(2))
 		}
 		if st.WithdrawalDailyLimit.IsPositive() {
-			loc := time.UTC
-			if t, ok := tenancy.From(ctx); ok && t.Timezone != "" {
-				if l, err := time.LoadLocation(t.Timezone); err == nil {
-					loc = l
-				}
-			}
+			loc := location(ctx)
 			now := s.now().In(loc)
 			day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 			var today decimal.Decimal
