@@ -28,6 +28,9 @@ func init() {
 			Summary: "Make a member a distributor (the merchant's designation)", Body: designateInput{}, Resp: distribution.Distributor{}, H: (*Server).handleDesignate},
 		Route{Name: "getDistributor", Method: "GET", Path: "/api/v1/admin/distributors/{id}", Access: TenantStaff, Perm: "distribution:read", Fixture: "distributor",
 			Summary: "A distributor with balances (from the ledger) and team tree", Resp: distribution.Overview{}, H: (*Server).handleGetDistributor},
+		Route{Name: "distributorTeam", Method: "GET", Path: "/api/v1/admin/distributors/{id}/team", Access: TenantStaff, Perm: "distribution:read", Fixture: "distributor",
+			Summary: "One level of a distributor's team tree: the members parent (default: the distributor) referred, newest first, with their own count within the shop's depth",
+			Query:   []string{"parent", "cursor", "limit"}, Resp: List[distribution.TeamNode]{}, H: (*Server).handleDistributorTeam},
 		Route{Name: "disableDistributor", Method: "POST", Path: "/api/v1/admin/distributors/{id}/disable", Access: TenantStaff, Perm: "distribution:write", Fixture: "distributor",
 			Summary: "Disable a distributor (no new commission; balances stay theirs)", Resp: distribution.Distributor{}, H: (*Server).handleDisableDistributor},
 		Route{Name: "enableDistributor", Method: "POST", Path: "/api/v1/admin/distributors/{id}/enable", Access: TenantStaff, Perm: "distribution:write", Fixture: "distributor",
@@ -164,6 +167,18 @@ func (s *Server) handleGetDistributor(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	return writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) handleDistributorTeam(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.Distribution.TeamChildren(r.Context(), pathVar(r, "id"), r.URL.Query().Get("parent"), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list(items, next))
 }
 
 func (s *Server) handleDisableDistributor(w http.ResponseWriter, r *http.Request) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/identity"
 	"github.com/banyanmall/banyan/core/members"
+	"github.com/banyanmall/banyan/core/page"
 )
 
 // RefCookie is the first-party cookie GET /r/{code} sets.
@@ -323,4 +324,76 @@ func (s *Service) Team(ctx context.Context, member string) (Team, error) {
 		return err
 	})
 	return t, err
+}
+
+// TeamNode is one member of a distributor's team, for the merchant's lazily
+// opened team tree: Level is counted from the distributor (1 = direct) and
+// Children is how many members this one referred that still fall within the
+// shop's depth (0 at the last level).
+type TeamNode struct {
+	TeamMember
+	Children int `db:"children" json:"children"`
+}
+
+// TeamChildren pages through the members directly referred by parent, a
+// member of distributor's team within the shop's depth ("" or the
+// distributor itself: the distributor's direct members), newest binding
+// first. It is the merchant's view of the team Team gives the distributor,
+// one level at a time: a parent outside the team is not found.
+func (s *Service) TeamChildren(ctx context.Context, distributor, parent string, p page.Request) ([]TeamNode, string, error) {
+	if parent == "" {
+		parent = distributor
+	}
+	p = p.Normalize()
+	cur, at, err := decodeCursor(p)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []TeamNode
+	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		if _, err := s.distributor(ctx, tx, distributor, false); err != nil {
+			return err
+		}
+		st, err := s.settings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		level := 0
+		if parent != distributor {
+			if err := mustUUID("parent", parent); err != nil {
+				return err
+			}
+			// The parent's distance below the distributor along its binding chain.
+			err := tx.GetContext(ctx, &level, `
+WITH RECURSIVE up(id, referrer, level) AS (
+  SELECT member_id, referrer_id, 1 FROM distribution_referrers WHERE tenant_id = $1 AND member_id = $2
+  UNION ALL
+  SELECT r.member_id, r.referrer_id, up.level + 1 FROM distribution_referrers r JOIN up ON r.member_id = up.referrer
+  WHERE r.tenant_id = $1 AND up.level < $4 AND up.referrer <> $3
+)
+SELECT level FROM up WHERE referrer = $3 LIMIT 1`, tid(ctx), parent, distributor, st.Depth)
+			if errors.Is(err, errNoRows) {
+				return errs.E(errs.NotFound, "parent not found in the distributor's team")
+			}
+			if err != nil {
+				return fmt.Errorf("team parent: %w", err)
+			}
+		}
+		if level >= st.Depth {
+			return nil // the last level: nothing below it counts
+		}
+		return tx.SelectContext(ctx, &out, `
+SELECT r.member_id, m.name, $6::int AS level, r.referrer_id::text AS referrer_id, r.bound_at,
+       EXISTS (SELECT 1 FROM distributors d WHERE d.tenant_id = $1 AND d.member_id = r.member_id AND d.status = 'active') AS is_distributor,
+       CASE WHEN $6 < $7 THEN (SELECT count(*) FROM distribution_referrers c WHERE c.tenant_id = $1 AND c.referrer_id = r.member_id) ELSE 0 END AS children
+FROM distribution_referrers r JOIN members m ON m.tenant_id = $1 AND m.id = r.member_id
+WHERE r.tenant_id = $1 AND r.referrer_id = $2
+  AND ($3::timestamptz IS NULL OR (r.bound_at, r.member_id) < ($3, $4::uuid))
+ORDER BY r.bound_at DESC, r.member_id DESC LIMIT $5`, tid(ctx), parent, at, nullIfEmpty(cur.ID), p.Limit+1, level+1, st.Depth)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := cut(out, p.Limit, func(n TeamNode) timeCursor { return timeCursor{n.BoundAt, n.MemberID} })
+	return out, next, nil
 }

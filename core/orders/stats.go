@@ -179,3 +179,70 @@ func (s *Service) AddTracking(ctx context.Context, orderID OrderID, parcelID str
 	}
 	return s.Get(ctx, orderID, "")
 }
+
+// TopProduct is one product's paid sales over a range, net of refunds.
+type TopProduct struct {
+	ProductID string `db:"product_id" json:"product_id"`
+	// Title and Image are the newest paid line's snapshot of the product.
+	Title string `db:"title" json:"title"`
+	Image string `db:"image" json:"image"`
+	// Quantity is the units paid minus the units refunded.
+	Quantity int64 `db:"quantity" json:"quantity"`
+	// Amount is what buyers paid for the lines (after discounts, without
+	// shipping) minus what was refunded on them.
+	Amount decimal.Decimal `db:"amount" json:"amount"`
+	Orders int64           `db:"orders" json:"orders"`
+}
+
+// TopProducts are the best sellers over [From, To).
+type TopProducts struct {
+	From     time.Time    `json:"from"`
+	To       time.Time    `json:"to"`
+	TimeZone string       `json:"time_zone"`
+	Items    []TopProduct `json:"items"`
+}
+
+// MaxTopProducts caps TopProducts' limit.
+const MaxTopProducts = 50
+
+// StatsRange reads a stats range bound: an RFC 3339 time, or a date
+// (YYYY-MM-DD) meaning that day's midnight in the shop's time zone.
+func StatsRange(ctx context.Context, s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, location(ctx)); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// TopProducts ranks products by units sold in orders paid in [from, to)
+// (the shop's time zone applies to dates, as in Stats), then by amount; the
+// refunded units and amounts are subtracted, and products whose every unit
+// was refunded drop out.
+func (s *Service) TopProducts(ctx context.Context, from, to time.Time, limit int) (TopProducts, error) {
+	v := errs.Validator{}
+	v.Check(from.Before(to) && to.Sub(from) <= 366*24*time.Hour, "to", "out_of_range", "after from, at most 366 days later")
+	v.Check(limit >= 1 && limit <= MaxTopProducts, "limit", "out_of_range", fmt.Sprintf("1 to %d", MaxTopProducts))
+	if err := v.Err(); err != nil {
+		return TopProducts{}, err
+	}
+	out := TopProducts{From: from, To: to, TimeZone: location(ctx).String(), Items: []TopProduct{}}
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		return tx.SelectContext(ctx, &out.Items, `
+SELECT l.product_id::text AS product_id,
+       (array_agg(l.title ORDER BY o.paid_at DESC, l.id))[1] AS title,
+       (array_agg(l.image ORDER BY o.paid_at DESC, l.id))[1] AS image,
+       sum(l.qty - l.refunded_qty) AS quantity,
+       sum(l.paid_amount - l.refunded_amount) AS amount,
+       count(DISTINCT o.id) AS orders
+FROM orders o JOIN order_lines l ON l.tenant_id = o.tenant_id AND l.order_id = o.id
+WHERE o.tenant_id = $1 AND o.paid_at >= $2 AND o.paid_at < $3
+GROUP BY l.product_id
+HAVING sum(l.qty - l.refunded_qty) > 0
+ORDER BY quantity DESC, amount DESC, l.product_id
+LIMIT $4`, tid(ctx), from, to, limit)
+	})
+	return out, err
+}
