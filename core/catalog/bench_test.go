@@ -27,7 +27,7 @@ var (
 // seedCatalog fills a tenant with n products (1 to 3 SKUs each, 80% on
 // sale, 5% out of stock) and a 3-level tree of 100 leaf categories, with
 // set-based SQL (generate_series) as the schema owner.
-func seedCatalog(b *testing.B, e *env, ctx context.Context, n int) []catalog.CategoryID {
+func seedCatalog(b testing.TB, e *env, ctx context.Context, n int) []catalog.CategoryID {
 	b.Helper()
 	var leaves []catalog.CategoryID
 	for i := 0; i < 5; i++ {

@@ -1,12 +1,15 @@
 package catalog_test
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/page"
+	"github.com/banyanmall/banyan/core/tenancy"
 )
 
 func titles(cs []catalog.Card) string {
@@ -87,6 +90,62 @@ func TestSearch(t *testing.T) {
 	}
 	_ = draft
 	_ = soldOut
+
+	t.Run("short words of Chinese, Latin and both", func(t *testing.T) {
+		ctx := e.shop("free")
+		e.product(ctx, "TV 电视机 4K", nil, "1999")
+		e.product(ctx, "纯棉T恤 男款", nil, "59")
+		e.product(ctx, "Leather bag 皮包", nil, "299")
+		for _, c := range []struct{ kw, want string }{
+			{"tv", "TV 电视机 4K"},         // two Latin letters: the gram index
+			{"4k", "TV 电视机 4K"},         // digit and letter
+			{"t恤", "纯棉T恤 男款"},           // Latin and CJK in one word
+			{"电", "TV 电视机 4K"},          // one character
+			{"包 bag", "Leather bag 皮包"}, // a short and a longer word: trigrams, then LIKE
+			{"视 tv", "TV 电视机 4K"},       // two short words, both required
+			{"皮 tv", ""},
+			{"g 皮", "Leather bag 皮包"},
+		} {
+			res, err := e.s.Search(ctx, catalog.Query{Keyword: c.kw, Statuses: shop})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := titles(res.Items); got != c.want {
+				t.Errorf("%q: got %q, want %q", c.kw, got, c.want)
+			}
+		}
+	})
+
+	t.Run("shops whose ids share the gram prefix stay apart", func(t *testing.T) {
+		// The gram index keys carry the first 8 hex digits of the tenant id;
+		// two shops with the same 8 digits share posting lists, and the
+		// search must still answer with the asking shop's products only.
+		var a, b context.Context
+		for i, id := range []string{"abcdef01-0000-4000-8000-000000000001", "abcdef01-0000-4000-8000-000000000002"} {
+			slug := fmt.Sprintf("prefix-%d", i)
+			if _, err := e.d.Owner.Exec(`INSERT INTO tenants (id, slug, name, plan_id) SELECT $1, $2, $2, id FROM plans WHERE code = 'free'`, id, slug); err != nil {
+				t.Fatal(err)
+			}
+			ctx := tenancy.With(context.Background(), tenancy.Tenant{ID: tenancy.TenantID(id), Slug: slug})
+			e.product(ctx, fmt.Sprintf("男装 店%d", i), nil, "10")
+			if i == 0 {
+				a = ctx
+			} else {
+				b = ctx
+			}
+		}
+		for want, ctx := range map[string]context.Context{"男装 店0": a, "男装 店1": b} {
+			for _, kw := range []string{"男装", "店", "男装 店"} {
+				res, err := e.s.Search(ctx, catalog.Query{Keyword: kw, Statuses: shop, Facets: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := titles(res.Items); got != want {
+					t.Errorf("%q: got %q, want %q", kw, got, want)
+				}
+			}
+		}
+	})
 
 	t.Run("facets roll up the tree", func(t *testing.T) {
 		res, err := e.s.Search(ctx, catalog.Query{Keyword: "装", Statuses: shop, Facets: true})
