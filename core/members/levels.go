@@ -333,6 +333,76 @@ ON CONFLICT (tenant_id, order_id) DO NOTHING`, tid, orderID, memberID, paid, gro
 	return s.LevelOf(ctx, tx, memberID)
 }
 
+// RecordOrderRefund takes a refund of a completed order off the member's
+// cumulative spend and growth value, in the refund's transaction. Only
+// orders RecordCompletedOrder counted are concerned: a refund before
+// completion is already left out of what completion counts, so it is a
+// no-op (false). What refunds take back never exceeds what the order added.
+// Idempotent per refund id. The level stays: levels are reached, never
+// lost by a refund (a merchant who wants a downgrade sets the level by hand);
+// the lower spend only delays the next upgrade.
+func (s *Service) RecordOrderRefund(ctx context.Context, tx *db.Tx, memberID identity.MemberID, orderID, refundID string, amount decimal.Decimal) (bool, error) {
+	if !tenancy.ValidUUID(string(memberID)) {
+		return false, errs.E(errs.NotFound, "member not found")
+	}
+	if err := checkOrderID(orderID); err != nil {
+		return false, err
+	}
+	if refundID == "" || len(refundID) > 64 {
+		return false, errs.Field("refund_id", "invalid", "1–64 characters naming the refund")
+	}
+	if !amount.IsPositive() {
+		return false, errs.Field("amount", "out_of_range", "a positive refunded amount")
+	}
+	tid := tenancy.ID(ctx)
+	// The member row lock orders this against RecordCompletedOrder and other
+	// refunds of the member, so the sums below are exact.
+	if err := lockMember(ctx, tx, memberID); err != nil {
+		return false, err
+	}
+	var c struct {
+		Paid        decimal.Decimal `db:"paid_amount"`
+		Growth      int64           `db:"growth"`
+		RefundedAmt decimal.Decimal `db:"refunded"`
+		RefundedGr  int64           `db:"refunded_growth"`
+		Done        bool            `db:"done"`
+	}
+	err := tx.GetContext(ctx, &c, `
+SELECT c.paid_amount, c.growth,
+  COALESCE((SELECT sum(amount) FROM member_order_refunds r WHERE r.tenant_id = c.tenant_id AND r.order_id = c.order_id), 0) AS refunded,
+  COALESCE((SELECT sum(growth) FROM member_order_refunds r WHERE r.tenant_id = c.tenant_id AND r.order_id = c.order_id), 0) AS refunded_growth,
+  EXISTS (SELECT 1 FROM member_order_refunds r WHERE r.tenant_id = c.tenant_id AND r.refund_id = $4) AS done
+FROM member_order_credits c WHERE c.tenant_id = $1 AND c.order_id = $2 AND c.member_id = $3`, tid, orderID, memberID, refundID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("record order refund: %w", err)
+	}
+	if c.Done {
+		return true, nil
+	}
+	st, err := s.pointsSettings(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	amt := decimal.Min(amount.Round(2), c.Paid.Sub(c.RefundedAmt))
+	growth := min(amt.Mul(st.GrowthPerUnit).Floor().IntPart(), c.Growth-c.RefundedGr)
+	if amt.IsNegative() {
+		amt = decimal.Zero
+	}
+	growth = max(growth, 0)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO member_order_refunds (tenant_id, refund_id, order_id, member_id, amount, growth) VALUES ($1, $2, $3, $4, $5, $6)`,
+		tid, refundID, orderID, memberID, amt, growth); err != nil {
+		return false, fmt.Errorf("record order refund: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE members SET total_spend = total_spend - $3, growth = growth - $4, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+		tid, memberID, amt, growth); err != nil {
+		return false, fmt.Errorf("record order refund: %w", err)
+	}
+	return true, nil
+}
+
 // LevelChange is one entry of a member's level history.
 type LevelChange struct {
 	ID          int64     `db:"id" json:"id"`

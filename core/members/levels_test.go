@@ -122,6 +122,45 @@ func TestLevels(t *testing.T) {
 		}
 	})
 
+	t.Run("refunds of completed orders reduce spend, the level stays", func(t *testing.T) {
+		refund := func(order, refundID, amount string) bool {
+			t.Helper()
+			var counted bool
+			err := memberstest.InTx(ctx, e, func(tx *db.Tx) error {
+				var err error
+				counted, err = e.App.Members.RecordOrderRefund(ctx, tx, mid, order, refundID, decimal.RequireFromString(amount))
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return counted
+		}
+		for _, tc := range []struct {
+			name, order, refund, amount string
+			counted                     bool
+			spend                       string
+			growth                      int64
+		}{
+			{"a partial refund", o3, "r1", "1000.50", true, "3999.50", 4000},
+			{"the same refund again", o3, "r1", "1000.50", true, "3999.50", 4000},
+			// Growth is taken back rounded down, like it was given. o2 counted 400:
+			// a refund never takes back more than the order added.
+			{"more than the order counted", o2, "r2", "999", true, "3599.50", 3600},
+			{"an order never counted", uuid.NewString(), "r3", "50", false, "3599.50", 3600},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if got := refund(tc.order, tc.refund, tc.amount); got != tc.counted {
+					t.Fatalf("counted %v", got)
+				}
+				d := detail(t, e, shop, id)
+				if !d.TotalSpend.Equal(decimal.RequireFromString(tc.spend)) || d.Growth != tc.growth || d.Level.ID != gold.ID {
+					t.Fatalf("spend %s growth %d level %s", d.TotalSpend, d.Growth, d.Level.Name)
+				}
+			})
+		}
+	})
+
 	t.Run("a new lower threshold moves members up, never down", func(t *testing.T) {
 		fresh := memberstest.Fast(t, e, shop, 1)[0]
 		// Lowering silver to 0 moves the fresh member (no level yet) to

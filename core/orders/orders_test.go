@@ -222,6 +222,10 @@ func TestPurchaseFlow(t *testing.T) {
 	if got.State != "completed" || strings.Join(kinds, ",") != "created,paid,shipped,completed,refunded" {
 		t.Fatalf("final: %s %v", got.State, kinds)
 	}
+	// Completion counted 160.00 towards the member's spend; the refund takes 80.00 off.
+	if spend := f.totalSpend(t, f.member); !spend.Equal(decimal.NewFromInt(80)) {
+		t.Fatalf("member spend after the refund: %s", spend)
+	}
 }
 
 func TestBadInput(t *testing.T) {

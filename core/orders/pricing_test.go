@@ -28,6 +28,16 @@ func (f *fixture) product(t testing.TB, code, price string, stock int, extra map
 	return p.SKUs[0].ID
 }
 
+// totalSpend is the member's cumulative spend as the admin sees it.
+func (f *fixture) totalSpend(t testing.TB, member string) decimal.Decimal {
+	t.Helper()
+	var d struct {
+		TotalSpend decimal.Decimal `json:"total_spend"`
+	}
+	f.e.Must(200, f.owner("GET", "/api/v1/admin/members/"+member, nil)).Decode(t, &d)
+	return d.TotalSpend
+}
+
 func (f *fixture) category(t testing.TB, name string) string {
 	t.Helper()
 	var c struct{ ID string }

@@ -154,6 +154,11 @@ VALUES ($1, $2, $3, $4, $5, 'succeeded', $6, $7, $8, $9)`, tid(ctx), r.ID, id, p
 		if _, err := s.Members.RefundPoints(ctx, tx, member, string(id), r.ID, share); err != nil {
 			return err
 		}
+		// A completed order counted towards the member's spend: take the
+		// refund off it (before completion, completion counts paid − refunded).
+		if _, err := s.Members.RecordOrderRefund(ctx, tx, member, string(id), r.ID, total); err != nil {
+			return err
+		}
 		if full && o.CouponID != nil {
 			if err := s.Marketing.ReleaseCoupon(ctx, tx, member, marketing.CouponID(*o.CouponID), string(id)); err != nil {
 				return err
