@@ -42,7 +42,7 @@ type cached struct {
 	at  time.Time
 }
 
-const tenantCols = `id, slug, name, status, suspended_reason, plan_id, logo_url, primary_color, custom_domain, currency, timezone, created_at`
+const tenantCols = `id, slug, name, status, suspended_reason, plan_id, logo_url, primary_color, custom_domain, currency, timezone, banners, created_at`
 
 // SignupInput is the body of POST /api/v1/signup.
 type SignupInput struct {
@@ -238,6 +238,14 @@ func (s *Service) UpdateSettings(ctx context.Context, p SettingsPatch) (Settings
 		if err := tx.GetContext(ctx, &before, `SELECT `+tenantCols+` FROM tenants WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return db.NotFound(err, "tenant")
 		}
+		var banners any
+		if p.Banners != nil {
+			v, err := p.Banners.Value()
+			if err != nil {
+				return err
+			}
+			banners = v
+		}
 		var domain any
 		if p.CustomDomain != nil && *p.CustomDomain != "" {
 			domain = *p.CustomDomain
@@ -250,8 +258,9 @@ UPDATE tenants SET
   custom_domain = CASE WHEN $5 THEN $6 ELSE custom_domain END,
   currency      = COALESCE($7, currency),
   timezone      = COALESCE($8, timezone),
+  banners       = COALESCE($9::jsonb, banners),
   updated_at    = now()
-WHERE id = $1`, id, p.Name, p.LogoURL, p.PrimaryColor, p.CustomDomain != nil, domain, p.Currency, p.Timezone)
+WHERE id = $1`, id, p.Name, p.LogoURL, p.PrimaryColor, p.CustomDomain != nil, domain, p.Currency, p.Timezone, banners)
 		if db.IsUnique(err, "tenants_custom_domain_key") {
 			return errs.Field("custom_domain", "taken", "another shop uses this domain")
 		}

@@ -38,7 +38,9 @@ type Tenant struct {
 	CustomDomain    *string          `db:"custom_domain" json:"custom_domain"`
 	Currency        string           `db:"currency" json:"currency"`
 	Timezone        string           `db:"timezone" json:"timezone"`
-	CreatedAt       time.Time        `db:"created_at" json:"created_at"`
+	// Banners are the storefront home's banners, in display order.
+	Banners   Banners   `db:"banners" json:"banners"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
 }
 
 // Context returns the request-scoped view of t.
@@ -154,6 +156,8 @@ type SettingsPatch struct {
 	CustomDomain *string `json:"custom_domain"`
 	Currency     *string `json:"currency"`
 	Timezone     *string `json:"timezone"`
+	// Banners replaces the storefront's banners (sorted by their sort).
+	Banners *Banners `json:"banners"`
 }
 
 var (
@@ -190,6 +194,9 @@ func (p *SettingsPatch) validate(baseDomain string) error {
 	if p.Timezone != nil {
 		_, err := time.LoadLocation(*p.Timezone)
 		v.Check(*p.Timezone != "" && err == nil, "timezone", "invalid_timezone", "an IANA time zone like Asia/Shanghai")
+	}
+	if p.Banners != nil {
+		p.Banners.validate(&v)
 	}
 	return v.Err()
 }
