@@ -61,10 +61,18 @@ func OpenAPI(version string) map[string]any {
 		if rt.Resp != nil {
 			resp["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Resp))}}
 		}
-		op["responses"] = map[string]any{
+		responses := map[string]any{
 			itoa(status): resp,
 			"default":    map[string]any{"description": "problem", "content": map[string]any{"application/problem+json": map[string]any{"schema": g.schema(reflect.TypeOf(Problem{}))}}},
 		}
+		if rt.Accepted != "" {
+			accepted := map[string]any{"description": rt.Accepted}
+			if c, ok := resp["content"]; ok {
+				accepted["content"] = c
+			}
+			responses["202"] = accepted
+		}
+		op["responses"] = responses
 		if paths[rt.Path] == nil {
 			paths[rt.Path] = map[string]any{}
 		}

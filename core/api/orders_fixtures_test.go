@@ -53,6 +53,16 @@ func init() {
 		return id
 	}
 	crossTenantFixtures["sku"] = newSKU
+	crossTenantFixtures["refund"] = func(e *apptest.Env, shop apptest.Shop) string {
+		id, _, line := newOrder(e, shop)
+		e.Must(200, apptest.Req{Method: "POST", Path: "/api/v1/admin/orders/" + id + "/mark-paid", Token: shop.OwnerToken, Tenant: shop.Slug,
+			Body: map[string]string{"reference": "bank 1"}})
+		res := e.Must(201, apptest.Req{Method: "POST", Path: "/api/v1/admin/orders/" + id + "/refunds", Token: shop.OwnerToken, Tenant: shop.Slug,
+			Body: map[string]any{"lines": []any{map[string]any{"line_id": line, "amount": "1.00"}}}})
+		var r struct{ ID string }
+		res.Decode(e.T, &r)
+		return r.ID
+	}
 	crossTenantFixtures["after_sale"] = func(e *apptest.Env, shop apptest.Shop) string {
 		id, token, line := newOrder(e, shop)
 		e.Must(200, apptest.Req{Method: "POST", Path: "/api/v1/admin/orders/" + id + "/mark-paid", Token: shop.OwnerToken, Tenant: shop.Slug,

@@ -44,6 +44,7 @@ var statusOf = map[errs.Code]int{
 	errs.RateLimited:       http.StatusTooManyRequests,
 	errs.LockedOut:         http.StatusTooManyRequests,
 	errs.PluginUnavailable: http.StatusServiceUnavailable,
+	errs.RefundFailed:      http.StatusBadGateway,
 	errs.Internal:          http.StatusInternalServerError,
 }
 
@@ -67,6 +68,7 @@ var titleOf = map[errs.Code]string{
 	errs.RateLimited:       "Too many requests",
 	errs.LockedOut:         "Temporarily locked",
 	errs.PluginUnavailable: "A plugin is unavailable",
+	errs.RefundFailed:      "The payment provider refused the refund",
 	errs.Internal:          "Internal error",
 }
 

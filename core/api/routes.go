@@ -37,7 +37,10 @@ type Route struct {
 	Body    any // request body type (for OpenAPI); nil when none
 	Resp    any // success response type; nil for 204
 	Status  int // success status; 200 when 0
-	Query   []string
+	// Accepted, when set, says when the route answers 202 instead, with the
+	// same body (work accepted and finished later, e.g. a pending refund).
+	Accepted string
+	Query    []string
 	// Fixture names the tenant resource a path id refers to; the
 	// cross-tenant test creates one in another tenant and expects 404.
 	Fixture string

@@ -57,8 +57,13 @@ func init() {
 			Summary: "Record an offline payment of the order's total", Body: orders.MarkPaidInput{}, Example: orders.MarkPaidInput{Reference: "bank 1"},
 			Resp: orders.Order{}, H: (*Server).handleMarkPaid},
 		Route{Name: "refundOrder", Method: "POST", Path: "/api/v1/admin/orders/{id}/refunds", Access: TenantStaff, Perm: "orders:write", Fixture: "order", Status: 201,
-			Summary: "Refund part or all of a paid order through its provider", Body: orders.RefundInput{},
+			Summary:  "Refund part or all of a paid order through its provider: 201 with the succeeded refund; 502 refund_failed when the provider refuses (recorded failed)",
+			Accepted: refundAccepted, Body: orders.RefundInput{},
 			Example: orders.RefundInput{Lines: []orders.RefundLine{exampleLine}}, Resp: orders.Refund{}, H: (*Server).handleRefundOrder},
+		Route{Name: "settleRefund", Method: "POST", Path: "/api/v1/admin/refunds/{id}/settle", Access: TenantStaff, Perm: "orders:write", Fixture: "refund",
+			Summary: "Record by hand the outcome of a pending refund (money given back offline, or a provider's answer that never came); a settled refund is answered as it is",
+			Body:    orders.SettleRefundInput{}, Example: orders.SettleRefundInput{Status: "succeeded", Message: "bank transfer 123"}, Resp: orders.Refund{},
+			H: (*Server).handleSettleRefund},
 	)
 }
 
@@ -328,7 +333,27 @@ func (s *Server) handleRefundOrder(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if ref.Status == orders.RefundPending {
+		return writeJSON(w, http.StatusAccepted, ref)
+	}
 	return writeJSON(w, http.StatusCreated, ref)
+}
+
+// refundAccepted documents the 202 of the routes that refund.
+const refundAccepted = "the refund is recorded and counts against what can be refunded, but the provider has not answered yet " +
+	"(unreachable, or it finishes later — offline refunds wait for /admin/refunds/{id}/settle): the state is pending (refunding for an after-sales request) " +
+	"and a job finishes it"
+
+func (s *Server) handleSettleRefund(w http.ResponseWriter, r *http.Request) error {
+	var in orders.SettleRefundInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	ref, err := s.Orders.SettleRefund(r.Context(), pathVar(r, "id"), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, ref)
 }
 
 // After-sales, carts, order settings, statistics, export and tracking.
@@ -349,7 +374,8 @@ func init() {
 		Route{Name: "getAfterSale", Method: "GET", Path: "/api/v1/admin/after-sales/{id}", Access: TenantStaff, Perm: "orders:read", Fixture: "after_sale",
 			Summary: "An after-sales request", Resp: orders.AfterSale{}, H: (*Server).handleGetAfterSale},
 		Route{Name: "approveAfterSale", Method: "POST", Path: "/api/v1/admin/after-sales/{id}/approve", Access: TenantStaff, Perm: "orders:write", Fixture: "after_sale",
-			Summary: "Approve: refund_only is refunded at once; return_and_refund waits for the goods", Body: orders.AfterSaleAction{}, Example: orders.AfterSaleAction{},
+			Summary: "Approve: refund_only is refunded at once (202 while the refund is pending); return_and_refund waits for the goods", Accepted: refundAccepted,
+			Body: orders.AfterSaleAction{}, Example: orders.AfterSaleAction{},
 			Resp: orders.AfterSale{}, H: afterSaleAction("approve", false)},
 		Route{Name: "rejectAfterSale", Method: "POST", Path: "/api/v1/admin/after-sales/{id}/reject", Access: TenantStaff, Perm: "orders:write", Fixture: "after_sale",
 			Summary: "Reject with a reason the member sees", Body: orders.AfterSaleAction{}, Example: orders.AfterSaleAction{Reason: "used"},
@@ -358,7 +384,8 @@ func init() {
 			Summary: "The returned goods arrived", Body: orders.AfterSaleAction{}, Example: orders.AfterSaleAction{},
 			Resp: orders.AfterSale{}, H: afterSaleAction("receive", false)},
 		Route{Name: "refundAfterSale", Method: "POST", Path: "/api/v1/admin/after-sales/{id}/refund", Access: TenantStaff, Perm: "orders:write", Fixture: "after_sale",
-			Summary: "Refund a received return through the provider (restock: true puts the goods back on sale)", Body: orders.AfterSaleAction{},
+			Summary:  "Refund a received return through the provider (restock: true puts the goods back on sale); 202 while the refund is pending",
+			Accepted: refundAccepted, Body: orders.AfterSaleAction{},
 			Example: orders.AfterSaleAction{Restock: true}, Resp: orders.AfterSale{}, H: afterSaleAction("refund", false)},
 
 		Route{Name: "shopCart", Method: "GET", Path: "/api/v1/shop/cart", Access: Member,
@@ -461,6 +488,9 @@ func afterSaleAction(action string, member bool) func(*Server, http.ResponseWrit
 		a, err := s.Orders.ActOnAfterSale(r.Context(), pathVar(r, "id"), m, action, in)
 		if err != nil {
 			return err
+		}
+		if a.State == "refunding" {
+			return writeJSON(w, http.StatusAccepted, a)
 		}
 		return writeJSON(w, http.StatusOK, a)
 	}

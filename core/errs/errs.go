@@ -35,6 +35,9 @@ const (
 	InsufficientStock Code = "insufficient_stock"
 	QuoteChanged      Code = "quote_changed"
 	UnsupportedMedia  Code = "unsupported_media_type"
+	// RefundFailed: the payment provider refused a refund (definitive; the
+	// refund is recorded failed and its amount can be refunded again).
+	RefundFailed Code = "refund_failed"
 )
 
 // FieldError names one bad field of a request.

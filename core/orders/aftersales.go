@@ -192,17 +192,21 @@ func (s *Service) ActOnAfterSale(ctx context.Context, id string, memberID identi
 		if !ok || (action == "refund" && a.Kind == "refund_only") {
 			return errs.E(errs.InvalidState, "cannot %s an after-sales request that is %s", action, a.State)
 		}
-		next := map[string]string{"approve": "approved", "reject": "rejected", "return": "returning", "receive": "received", "refund": "refunded"}[action]
+		next := map[string]string{"approve": "approved", "reject": "rejected", "return": "returning", "receive": "received", "refund": "refunding"}[action]
 		if action == "approve" && a.Kind == "refund_only" {
-			next = "refunded"
+			next = "refunding"
 		}
 		var refundID *string
-		if next == "refunded" {
+		if next == "refunding" {
+			// Phase 1 of the refund (see RefundOrder); the request becomes
+			// refunded when the refund succeeds, and goes back to where it
+			// was if the provider refuses.
 			var lines []RefundLine
 			if err := json.Unmarshal(a.Lines, &lines); err != nil {
 				return err
 			}
-			r, err := s.refund(ctx, tx, a.OrderID, RefundInput{Lines: lines, Reason: "after-sales: " + a.Reason, Restock: in.Restock && a.Kind == "return_and_refund"}, a.Amount, &a.ID)
+			r, err := s.beginRefund(ctx, tx, a.OrderID, RefundInput{Lines: lines, Reason: "after-sales: " + a.Reason, Restock: in.Restock && a.Kind == "return_and_refund"},
+				a.Amount, &a.ID, s.now().Add(refundRetryAfter))
 			if err != nil {
 				return err
 			}
@@ -217,6 +221,18 @@ refund_id = coalesce($7, refund_id), updated_at = $8 WHERE tenant_id = $1 AND id
 		}
 		return s.event(ctx, tx, a.OrderID, "after_sales_"+next, "", "", in.Reason)
 	})
+	if err != nil || a.State != "refunding" || a.RefundID == nil {
+		return a, err
+	}
+	r, err := s.finishInline(ctx, Refund{ID: *a.RefundID, Status: RefundPending})
+	if r.Status == RefundPending {
+		return a, nil // still refunding: the job finishes it (202)
+	}
+	if gerr := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		return tx.GetContext(ctx, &a, `SELECT `+afterSaleCols+` FROM after_sales WHERE tenant_id = $1 AND id = $2`, tid(ctx), id)
+	}); gerr != nil {
+		return a, gerr
+	}
 	return a, err
 }
 

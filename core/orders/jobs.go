@@ -49,6 +49,7 @@ func Register(r *jobs.Runner, s *Service) {
 	jobs.Register(r, &cancelUnpaidWorker{s: s})
 	jobs.Register(r, &autoConfirmWorker{s: s})
 	jobs.Register(r, &afterSalesClosedWorker{s: s})
+	jobs.Register(r, &finishRefundWorker{s: s})
 }
 
 type cancelUnpaidWorker struct {

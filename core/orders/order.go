@@ -156,7 +156,7 @@ WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, tid(ctx), o.ID); err != nil
 	if err := tx.SelectContext(ctx, &o.Payments, `SELECT `+paymentCols+` FROM payments WHERE tenant_id = $1 AND order_id = $2 ORDER BY created_at`, tid(ctx), o.ID); err != nil {
 		return fmt.Errorf("order payments: %w", err)
 	}
-	if err := tx.SelectContext(ctx, &o.Refunds, `SELECT id, order_id, amount, status, reason, created_at FROM refunds WHERE tenant_id = $1 AND order_id = $2 ORDER BY created_at`, tid(ctx), o.ID); err != nil {
+	if err := tx.SelectContext(ctx, &o.Refunds, `SELECT `+refundCols+` FROM refunds WHERE tenant_id = $1 AND order_id = $2 ORDER BY created_at`, tid(ctx), o.ID); err != nil {
 		return fmt.Errorf("order refunds: %w", err)
 	}
 	if err := tx.SelectContext(ctx, &o.Parcels, `SELECT id, carrier, tracking_no, line_ids, shipped_at FROM parcels WHERE tenant_id = $1 AND order_id = $2 ORDER BY shipped_at, id`, tid(ctx), o.ID); err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -152,6 +153,10 @@ type Service struct {
 	Now func() time.Time
 	// HTTP delivers the sandbox pay page's webhook to this server.
 	HTTPClient HTTPDoer
+
+	// refundHook, when set, makes every refund call to a provider (tests
+	// wrap the real plugin with it to hold a call or fail it transiently).
+	refundHook atomic.Pointer[RefundCall]
 }
 
 func (s *Service) now() time.Time {

@@ -219,7 +219,7 @@ func TestPurchaseFlow(t *testing.T) {
 	for _, ev := range got.Events {
 		kinds = append(kinds, ev.Kind)
 	}
-	if got.State != "completed" || strings.Join(kinds, ",") != "created,paid,shipped,completed,refunded" {
+	if got.State != "completed" || strings.Join(kinds, ",") != "created,paid,shipped,completed,refund_requested,refunded" {
 		t.Fatalf("final: %s %v", got.State, kinds)
 	}
 	// Completion counted 160.00 towards the member's spend; the refund takes 80.00 off.

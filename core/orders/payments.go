@@ -153,7 +153,7 @@ func (s *Service) Pay(ctx context.Context, id OrderID, memberID identity.MemberI
 
 // WebhookResult says what a webhook did.
 type WebhookResult struct {
-	Outcome string `json:"outcome"` // paid | duplicate | failed | mismatch | refunded | ignored | unknown_payment
+	Outcome string `json:"outcome"` // paid | duplicate | failed | mismatch | orphan | refunded | ignored | unknown_payment | refund_succeeded | refund_failed | unknown_refund
 }
 
 // Webhook applies a provider's webhook for the tenant in ctx: verified by
@@ -182,8 +182,7 @@ func (s *Service) Webhook(ctx context.Context, provider string, headers map[stri
 		return WebhookResult{}, pluginErr(provider, err)
 	}
 	var res WebhookResult
-	var refund *Payment
-	var refundCfg json.RawMessage
+	var orphan string // a refund of a payment no order could take, begun in the transaction
 	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		var inserted []string
 		if err := tx.SelectContext(ctx, &inserted, `INSERT INTO payment_events (tenant_id, provider, event_id, payment_id, type, amount, currency, received_at)
@@ -196,11 +195,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING event_i
 			return nil
 		}
 		var err error
-		res.Outcome, refund, err = s.applyEvent(ctx, tx, provider, ev)
+		res.Outcome, orphan, err = s.applyEvent(ctx, tx, provider, ev)
 		if err != nil {
 			return err
 		}
-		refundCfg = cfg
 		_, err = tx.ExecContext(ctx, `UPDATE payment_events SET outcome = $4 WHERE tenant_id = $1 AND provider = $2 AND event_id = $3`,
 			tid(ctx), provider, ev.EventID, res.Outcome)
 		return err
@@ -208,9 +206,10 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING event_i
 	if err != nil {
 		return WebhookResult{}, err
 	}
-	if refund != nil {
-		if err := s.refundOrphan(ctx, prov, refundCfg, *refund); err != nil {
-			s.Log.WarnContext(ctx, "automatic refund of a late payment failed", "payment", refund.ID, "err", err)
+	if orphan != "" {
+		// Its job finishes it if this fails or the process dies here.
+		if r, err := s.finishRefund(ctx, orphan); err != nil || r.Status != RefundSucceeded {
+			s.Log.WarnContext(ctx, "automatic refund of a late payment not done yet", "refund", orphan, "status", r.Status, "err", err)
 		} else {
 			res.Outcome = "refunded"
 		}
@@ -219,50 +218,55 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING event_i
 }
 
 // applyEvent applies a new verified event. A payment that arrives for an
-// order that can no longer take it is returned for an automatic refund.
-func (s *Service) applyEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent) (string, *Payment, error) {
+// order that can no longer take it gets a pending refund, whose id is
+// returned for the caller to finish after commit. A refund event settles a
+// refund the provider had left pending.
+func (s *Service) applyEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent) (string, string, error) {
+	if ev.Type == sdk.EventRefundSucceeded || ev.Type == sdk.EventRefundFailed {
+		return s.applyRefundEvent(ctx, tx, provider, ev)
+	}
 	if ev.Type != sdk.EventPaymentSucceeded && ev.Type != sdk.EventPaymentFailed {
-		return "ignored", nil, nil
+		return "ignored", "", nil
 	}
 	if !tenancy.ValidUUID(ev.PaymentID) {
-		return "unknown_payment", nil, nil
+		return "unknown_payment", "", nil
 	}
 	var p Payment
 	err := tx.GetContext(ctx, &p, `SELECT `+paymentCols+` FROM payments WHERE tenant_id = $1 AND id = $2 AND provider = $3 FOR UPDATE`, tid(ctx), ev.PaymentID, provider)
 	if isNoRows(err) {
-		return "unknown_payment", nil, nil
+		return "unknown_payment", "", nil
 	}
 	if err != nil {
-		return "", nil, err
+		return "", "", err
 	}
 	if p.Status != "pending" {
-		return "ignored", nil, nil
+		return "ignored", "", nil
 	}
 	if ev.Type == sdk.EventPaymentFailed {
 		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'failed', error = 'declined by the provider', settled_at = $3 WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID, s.now())
-		return "failed", nil, err
+		return "failed", "", err
 	}
 	o, err := s.load(ctx, tx, p.OrderID, true)
 	if err != nil {
-		return "", nil, err
+		return "", "", err
 	}
 	if !ev.Amount.Equal(p.Amount) || ev.Currency != p.Currency {
 		// Money arrived but not what was asked: keep it in suspense for a
 		// person to resolve; the order stays unpaid.
 		if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'mismatch', received = $3, received_currency = $4, settled_at = $5,
 error = 'amount or currency differs from the payment' WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID, ev.Amount, ev.Currency, s.now()); err != nil {
-			return "", nil, err
+			return "", "", err
 		}
 		if err := s.post(ctx, tx, LedgerEntry{Kind: "payment_mismatch", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
 			Memo:  fmt.Sprintf("%s %s received for a payment of %s %s", ev.Amount, ev.Currency, p.Amount, p.Currency),
 			Lines: []LedgerLine{{Account: AcctCustomerClearing, Debit: ev.Amount}, {Account: AcctPaymentSuspense, Credit: ev.Amount}}}); err != nil {
-			return "", nil, err
+			return "", "", err
 		}
-		return "mismatch", nil, s.event(ctx, tx, o.ID, "payment_mismatch", "", "", string(p.ID))
+		return "mismatch", "", s.event(ctx, tx, o.ID, "payment_mismatch", "", "", string(p.ID))
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'succeeded', provider_ref = coalesce(nullif($3, ''), provider_ref), settled_at = $4 WHERE tenant_id = $1 AND id = $2`,
 		tid(ctx), p.ID, ev.ProviderRef, s.now()); err != nil {
-		return "", nil, err
+		return "", "", err
 	}
 	if o.State != PendingPayment {
 		// Cancelled meanwhile, or paid by another attempt: hold it in
@@ -270,40 +274,62 @@ error = 'amount or currency differs from the payment' WHERE tenant_id = $1 AND i
 		if err := s.post(ctx, tx, LedgerEntry{Kind: "payment_orphan", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
 			Memo:  "payment for an order that is " + string(o.State),
 			Lines: []LedgerLine{{Account: AcctCustomerClearing, Debit: p.Amount}, {Account: AcctPaymentSuspense, Credit: p.Amount}}}); err != nil {
-			return "", nil, err
+			return "", "", err
 		}
 		if err := s.event(ctx, tx, o.ID, "payment_after_"+string(o.State), "", "", string(p.ID)); err != nil {
-			return "", nil, err
+			return "", "", err
 		}
-		p.ProviderRef = ev.ProviderRef
-		return "orphan", &p, nil
+		// Recorded pending with its finishing job, so a crash between the
+		// provider's refund and our record cannot lose it.
+		refundID := uuid.NewString()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, id, order_id, payment_id, amount, status, reason, orphan, created_at)
+VALUES ($1, $2, $3, $4, $5, 'pending', 'order no longer payable', true, $6)`, tid(ctx), refundID, p.OrderID, p.ID, p.Amount, s.now()); err != nil {
+			return "", "", err
+		}
+		if err := enqueueAt(ctx, tx, FinishRefundArgs{Tenant: tenantArg(ctx), RefundID: refundID}, s.now().Add(refundRetryAfter)); err != nil {
+			return "", "", err
+		}
+		return "orphan", refundID, nil
 	}
-	return "paid", nil, s.markPaid(ctx, tx, o, p)
+	return "paid", "", s.markPaid(ctx, tx, o, p)
 }
 
-// refundOrphan returns a payment no order could take, then records it.
-func (s *Service) refundOrphan(ctx context.Context, prov sdk.PaymentProvider, cfg json.RawMessage, p Payment) error {
-	refundID := uuid.NewString()
-	r, err := prov.Refund(ctx, sdk.RefundRequest{Context: s.pluginContext(ctx, cfg), PaymentID: string(p.ID), ProviderRef: p.ProviderRef,
-		RefundID: refundID, Amount: p.Amount, Currency: p.Currency, Reason: "order no longer payable"})
-	if err != nil {
+// settleOrphan records the succeeded refund of a payment no order could
+// take (in settleRefund's transaction): the money leaves suspense.
+func (s *Service) settleOrphan(ctx context.Context, tx *db.Tx, r refundRow) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'refunded' WHERE tenant_id = $1 AND id = $2`, tid(ctx), r.PaymentID); err != nil {
 		return err
 	}
-	if r.Status == sdk.StatusFailed {
-		return fmt.Errorf("provider refused the refund: %s", r.Message)
+	return s.post(ctx, tx, LedgerEntry{Kind: "payment_orphan_refund", Ref: r.ID, OrderID: string(r.OrderID),
+		Memo:  "automatic refund of a payment for an order no longer payable",
+		Lines: []LedgerLine{{Account: AcctPaymentSuspense, Debit: r.Amount}, {Account: AcctCustomerClearing, Credit: r.Amount}}})
+}
+
+// applyRefundEvent settles a refund of this provider that was pending at
+// it (the provider answered pending and reports the outcome later).
+func (s *Service) applyRefundEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent) (string, string, error) {
+	if !tenancy.ValidUUID(ev.RefundID) {
+		return "unknown_refund", "", nil
 	}
-	return s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'refunded' WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, id, order_id, payment_id, amount, status, provider_ref, reason, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 'order no longer payable', $8)`, tid(ctx), refundID, p.OrderID, p.ID, p.Amount, string(r.Status), r.ProviderRef, s.now()); err != nil {
-			return err
-		}
-		return s.post(ctx, tx, LedgerEntry{Kind: "payment_orphan_refund", Ref: refundID, OrderID: string(p.OrderID),
-			Memo:  "automatic refund of a payment for an order no longer payable",
-			Lines: []LedgerLine{{Account: AcctPaymentSuspense, Debit: p.Amount}, {Account: AcctCustomerClearing, Credit: p.Amount}}})
-	})
+	r, err := s.refundRow(ctx, tx, ev.RefundID, false)
+	if errs.Is(err, errs.NotFound) || (err == nil && r.Provider != provider) {
+		return "unknown_refund", "", nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	out := refundOutcome{Status: RefundSucceeded, ProviderRef: ev.ProviderRef, Message: "confirmed by the provider"}
+	if ev.Type == sdk.EventRefundFailed {
+		out.Status, out.Message = RefundFailed, "refused by the provider"
+	}
+	if out.ProviderRef == "" {
+		out.ProviderRef = r.ProviderRef
+	}
+	done, err := s.settleRefund(ctx, tx, ev.RefundID, out)
+	if err != nil {
+		return "", "", err
+	}
+	return "refund_" + done.Status, "", nil
 }
 
 // markPaid moves a pending order to paid with payment p, and does what a

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -190,6 +191,21 @@ func (sandbox) VerifyWebhook(_ context.Context, req sdk.WebhookRequest) (sdk.Web
 	}, nil
 }
 
+// refunds remembers every refund by its idempotency key (tenant, refund
+// id), as a real gateway does: the host may ask twice (a retried request,
+// its finishing job), and the money must go back once.
+var refunds = struct {
+	sync.Mutex
+	m map[string]refundEntry
+}{m: map[string]refundEntry{}}
+
+type refundEntry struct {
+	payment  string
+	amount   decimal.Decimal
+	currency string
+	res      sdk.RefundResult
+}
+
 func (sandbox) Refund(_ context.Context, req sdk.RefundRequest) (sdk.RefundResult, error) {
 	if _, err := parseConfig(req.Context.ConfigJSON); err != nil {
 		return sdk.RefundResult{}, err
@@ -197,11 +213,28 @@ func (sandbox) Refund(_ context.Context, req sdk.RefundRequest) (sdk.RefundResul
 	if err := checkAmount(req.Context, req.Amount); err != nil {
 		return sdk.RefundResult{}, err
 	}
-	return sdk.RefundResult{
+	if req.RefundID == "" {
+		return sdk.RefundResult{}, sdk.Errorf(sdk.CodeInvalidRequest, "refund_id (the idempotency key) is required")
+	}
+	key := req.Context.TenantID + "\x00" + req.RefundID
+	refunds.Lock()
+	defer refunds.Unlock()
+	if e, ok := refunds.m[key]; ok {
+		if e.payment != req.PaymentID || !e.amount.Equal(req.Amount) || e.currency != req.Currency {
+			return sdk.RefundResult{}, sdk.Errorf(sdk.CodeInvalidRequest, "refund id %s was already used for %s %s of payment %s", req.RefundID, e.amount, e.currency, e.payment)
+		}
+		return e.res, nil
+	}
+	res := sdk.RefundResult{
 		Status:      sdk.StatusSucceeded,
 		ProviderRef: ref("sbr_", req.Context.TenantID, req.RefundID),
 		Message:     fmt.Sprintf("sandbox refunded %s %s", req.Amount.StringFixed(req.Context.MinorUnits), req.Currency),
-	}, nil
+	}
+	if strings.Contains(req.Reason, "sandbox-fail") {
+		res.Status, res.Message = sdk.StatusFailed, "sandbox: simulated refusal for reason "+strconv.Quote(req.Reason)
+	}
+	refunds.m[key] = refundEntry{payment: req.PaymentID, amount: req.Amount, currency: req.Currency, res: res}
+	return res, nil
 }
 
 func (sandbox) Payout(_ context.Context, req sdk.PayoutRequest) (sdk.PayoutResult, error) {

@@ -95,6 +95,17 @@ func TestRefundAndPayout(t *testing.T) {
 	if _, err := s.Refund(ctx, sdk.RefundRequest{Context: pc, RefundID: "r2", Amount: decimal.RequireFromString("0.001")}); !errors.Is(err, sdk.ErrInvalidRequest) {
 		t.Errorf("refund of 0.001: %v", err)
 	}
+	again, err := s.Refund(ctx, sdk.RefundRequest{Context: pc, PaymentID: "pay-1", RefundID: "r1", Amount: decimal.RequireFromString("10.00"), Currency: "CNY"})
+	if err != nil || again != partial {
+		t.Errorf("the same refund id again = %+v, %v; want the first answer %+v", again, err, partial)
+	}
+	if _, err := s.Refund(ctx, sdk.RefundRequest{Context: pc, PaymentID: "pay-1", RefundID: "r1", Amount: decimal.RequireFromString("9.00"), Currency: "CNY"}); !errors.Is(err, sdk.ErrInvalidRequest) {
+		t.Errorf("the same refund id with another amount: %v; want invalid_request", err)
+	}
+	refused, err := s.Refund(ctx, sdk.RefundRequest{Context: pc, PaymentID: "pay-1", RefundID: "r3", Amount: decimal.NewFromInt(1), Currency: "CNY", Reason: "sandbox-fail please"})
+	if err != nil || refused.Status != sdk.StatusFailed || refused.Message == "" {
+		t.Errorf("refund with a failing reason = %+v, %v; want failed with a message", refused, err)
+	}
 	for account, want := range map[string]sdk.Status{"alice@example.test": sdk.StatusSucceeded, "fail-me": sdk.StatusFailed} {
 		res, err := s.Payout(ctx, sdk.PayoutRequest{Context: pc, PayoutID: "po-1", MemberID: "m1", Amount: decimal.NewFromInt(5), Currency: "CNY", Account: sdk.PayoutAccount{Channel: "alipay", Account: account}})
 		if err != nil || res.Status != want {

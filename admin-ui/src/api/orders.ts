@@ -75,6 +75,7 @@ export interface Order {
   lines: OrderLine[] | null
   events?: OrderEvent[] | null
   parcels?: Parcel[] | null
+  refunds?: Refund[] | null
 }
 
 export interface OrderQuery extends PageParams {
@@ -110,7 +111,7 @@ export interface AfterSale {
   order_id: string
   member_id: string
   kind: 'refund_only' | 'return_and_refund' | (string & {})
-  state: 'requested' | 'approved' | 'returning' | 'received' | 'refunded' | 'rejected' | (string & {})
+  state: 'requested' | 'approved' | 'returning' | 'received' | 'refunding' | 'refunded' | 'rejected' | (string & {})
   reason: string
   photos: string[] | null
   lines: unknown
@@ -124,6 +125,23 @@ export interface AfterSale {
 }
 
 export type AfterSaleAction = 'approve' | 'reject' | 'receive-return' | 'refund'
+
+/** A refund is pending until the provider answers (or staff settle it by hand); failed posts nothing. */
+export type RefundStatus = 'pending' | 'succeeded' | 'failed'
+export interface Refund {
+  id: string
+  order_id: string
+  amount: string
+  status: RefundStatus | (string & {})
+  reason: string
+  provider_ref?: string
+  message?: string
+  created_at: string
+  settled_at?: string | null
+}
+export function settleRefund(rid: string, body: { status: 'succeeded' | 'failed'; message?: string }): Promise<Refund> {
+  return http.post(`/admin/refunds/${id(rid)}/settle`, body, T)
+}
 
 export function listAfterSales(q: PageParams & { state?: string } = {}): Promise<Page<AfterSale>> {
   return http.get('/admin/after-sales', { ...T, query: { ...q } })

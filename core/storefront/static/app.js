@@ -319,6 +319,9 @@
 
   // ------------------------------------------------------------- orders
   var stateText = { pending_payment: '待付款 Unpaid', unpaid: '待付款 Unpaid', paid: '待发货 Paid', shipped: '待收货 Shipped', completed: '已完成 Completed', cancelled: '已取消 Cancelled', refunded: '已退款 Refunded', closed: '已关闭 Closed' };
+  // A refund is pending until the payment provider confirms it.
+  var refundText = { pending: '退款处理中 Processing', succeeded: '已退款 Refunded', failed: '退款失败 Failed' };
+  var eventText = { refund_requested: '申请退款 Refund requested', refunded: '已退款 Refunded', refund_failed: '退款失败 Refund failed' };
   function orderState(o) { var s = o.state || o.status; return stateText[s] || s || ''; }
   pages.orders = function () {
     if (document.querySelector('.soon') || needLogin()) return;
@@ -346,7 +349,7 @@
     }
     function load() {
       return api('GET', '/orders/' + encodeURIComponent(id)).then(function (o) {
-        var lines = o.lines || [], events = o.events || [], ships = o.parcels || [];
+        var lines = o.lines || [], events = o.events || [], ships = o.parcels || [], refunds = o.refunds || [];
         var state = o.state || o.status;
         box.innerHTML = '<section class="sec"><div class="row"><strong>' + esc(o.order_no || o.no || o.id) + '</strong><span style="text-align:right">' + esc(orderState(o)) + '</span></div></section>' +
           '<section class="sec"><table>' + lines.map(function (l) {
@@ -357,8 +360,11 @@
               return '<li>' + esc(e.description || e.status || '') + '<div class="muted">' + esc((e.at || e.time || '').slice(0, 16).replace('T', ' ')) + '</div></li>';
             }).join('') + '</ul>' : '');
           }).join('') + '</section>' : '') +
+          (refunds.length ? '<section class="sec"><h2>Refunds 退款</h2><table>' + refunds.map(function (r) {
+            return '<tr><td>' + esc((r.created_at || '').slice(0, 16).replace('T', ' ')) + '</td><td>' + esc(refundText[r.status] || r.status) + '</td><td class="r">¥' + money(r.amount) + '</td></tr>';
+          }).join('') + '</table></section>' : '') +
           (events.length ? '<section class="sec"><h2>Timeline 订单动态</h2><ul class="timeline">' + events.map(function (e) {
-            return '<li>' + esc(stateText[e.to_state] || e.kind || '') + (e.note ? ' · ' + esc(e.note) : '') + '<div class="muted">' + esc((e.at || e.created_at || '').slice(0, 16).replace('T', ' ')) + '</div></li>';
+            return '<li>' + esc(stateText[e.to_state] || eventText[e.kind] || e.kind || '') + (e.note ? ' · ' + esc(e.note) : '') + '<div class="muted">' + esc((e.at || e.created_at || '').slice(0, 16).replace('T', ' ')) + '</div></li>';
           }).join('') + '</ul></section>' : '') +
           '<section class="sec row" id="acts"></section>';
         var acts = $('#acts');
