@@ -74,3 +74,14 @@ func init() {
 		return a.ID
 	}
 }
+
+// Cross-tenant fixtures of logistics: a carrier only shop has (every shop
+// gets the default carriers, so the fixture adds its own code).
+func init() {
+	crossTenantFixtures["carrier"] = func(e *apptest.Env, shop apptest.Shop) string {
+		code := fmt.Sprintf("XT%d", catalogSeq.Add(1))
+		e.Must(201, apptest.Req{Method: "POST", Path: "/api/v1/admin/carriers", Token: shop.OwnerToken, Tenant: shop.Slug,
+			Body: map[string]any{"code": code, "name": "跨租户快递"}})
+		return code
+	}
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"html/template"
 	"io"
 	"net/http"
@@ -411,8 +412,9 @@ func init() {
 			Summary: "Order counts and amounts by state and day, GMV, average order value, paid conversion, refund rate (shop's time zone)",
 			Query:   []string{"from", "to"}, Resp: orders.Stats{}, H: (*Server).handleOrderStats},
 		Route{Name: "exportOrders", Method: "GET", Path: "/api/v1/admin/orders/export", Access: TenantStaff, Perm: "orders:read", Raw: true,
-			Summary: "Download orders as CSV (one row per line), with the list's filters", Query: []string{"state", "from", "to", "member_id", "distributor_id", "min_amount", "max_amount", "q"},
-			H: (*Server).handleExportOrders},
+			Summary: "Download orders as CSV or XLSX (format=csv|xlsx; one row per line, shop's time zone), with the list's filters",
+			Query:   []string{"format", "state", "from", "to", "member_id", "distributor_id", "min_amount", "max_amount", "q"},
+			H:       (*Server).handleExportOrders},
 		Route{Name: "addTracking", Method: "POST", Path: "/api/v1/admin/orders/{id}/parcels/{parcel}/tracking", Access: TenantStaff, Perm: "orders:write", Fixture: "order",
 			Summary: "Add carrier scans to a parcel; the member sees them in the order", Body: trackingInput{},
 			Example: trackingInput{Events: []orders.TrackingInput{{At: time.Unix(1700000000, 0).UTC(), Status: "in_transit"}}}, Resp: orders.Order{}, H: (*Server).handleAddTracking},
@@ -613,14 +615,30 @@ func (s *Server) handleOrderStats(w http.ResponseWriter, r *http.Request) error 
 	return writeJSON(w, http.StatusOK, st)
 }
 
+// exportTypes are the order export's media types by format.
+var exportTypes = map[string]string{
+	orders.ExportCSV:  "text/csv; charset=utf-8",
+	orders.ExportXLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
 func (s *Server) handleExportOrders(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = orders.ExportCSV
+	}
+	ct := exportTypes[format]
+	v := errs.Validator{}
+	v.Check(ct != "", "format", "invalid", "csv or xlsx")
 	f, err := orderFilter(r)
-	if err != nil {
+	v.Merge("", err)
+	if err := v.Err(); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="orders.csv"`)
-	return s.Orders.ExportCSV(r.Context(), f, w)
+	t, _ := tenancy.From(r.Context())
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="orders-%s-%s.%s"`, t.Slug, time.Now().In(orders.Location(r.Context())).Format("20060102-150405"), format))
+	return s.Orders.Export(r.Context(), format, f, w)
 }
 
 func (s *Server) handleAddTracking(w http.ResponseWriter, r *http.Request) error {

@@ -286,9 +286,14 @@ func (s *Service) CheckImport(ctx context.Context, format string, data []byte) (
 
 // ReportError is the problem for an import refused because of bad rows:
 // one field error per row error, named rows[N].column.
-func ReportError(rep ImportReport) error {
-	e := &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("the file has %d bad rows; nothing was imported (check it with dry_run=true)", len(rep.Errors))}
-	for _, r := range rep.Errors {
+func ReportError(rep ImportReport) error { return RowsError(rep.Errors) }
+
+// RowsError is the problem for a file refused because of bad rows (any
+// import that is all or nothing): one field error per row error, named
+// rows[N].column.
+func RowsError(rows []RowError) error {
+	e := &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("the file has %d bad rows; nothing was imported (check it with dry_run=true)", len(rows))}
+	for _, r := range rows {
 		f := fmt.Sprintf("rows[%d]", r.Row)
 		if r.Column != "" {
 			f += "." + r.Column

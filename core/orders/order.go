@@ -90,13 +90,18 @@ type Event struct {
 }
 
 // Parcel is one shipment of an order, with its tracking.
+// CarrierName is the shop's name of the carrier (its code when the carrier
+// was deleted since); TrackingURL links to the carrier's tracking page when
+// the carrier has a template.
 type Parcel struct {
-	ID         string          `db:"id" json:"id"`
-	Carrier    string          `db:"carrier" json:"carrier"`
-	TrackingNo string          `db:"tracking_no" json:"tracking_no"`
-	LineIDs    pq.StringArray  `db:"line_ids" json:"line_ids"`
-	ShippedAt  time.Time       `db:"shipped_at" json:"shipped_at"`
-	Tracking   []TrackingEvent `db:"-" json:"tracking"`
+	ID          string          `db:"id" json:"id"`
+	Carrier     string          `db:"carrier" json:"carrier"`
+	CarrierName string          `db:"carrier_name" json:"carrier_name"`
+	TrackingNo  string          `db:"tracking_no" json:"tracking_no"`
+	TrackingURL string          `db:"tracking_url" json:"tracking_url,omitempty"`
+	LineIDs     pq.StringArray  `db:"line_ids" json:"line_ids"`
+	ShippedAt   time.Time       `db:"shipped_at" json:"shipped_at"`
+	Tracking    []TrackingEvent `db:"-" json:"tracking"`
 }
 
 // TrackingEvent is one carrier scan of a parcel.
@@ -104,6 +109,7 @@ type TrackingEvent struct {
 	At          time.Time `db:"at" json:"at"`
 	Status      string    `db:"status" json:"status"`
 	Description string    `db:"description" json:"description"`
+	Location    string    `db:"location" json:"location,omitempty"`
 }
 
 const orderCols = `id, order_no, member_id, state, currency, goods_amount, level_discount, promotion_discount, coupon_discount, points_amount,
@@ -159,11 +165,16 @@ WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, tid(ctx), o.ID); err != nil
 	if err := tx.SelectContext(ctx, &o.Refunds, `SELECT `+refundCols+` FROM refunds WHERE tenant_id = $1 AND order_id = $2 ORDER BY created_at`, tid(ctx), o.ID); err != nil {
 		return fmt.Errorf("order refunds: %w", err)
 	}
-	if err := tx.SelectContext(ctx, &o.Parcels, `SELECT id, carrier, tracking_no, line_ids, shipped_at FROM parcels WHERE tenant_id = $1 AND order_id = $2 ORDER BY shipped_at, id`, tid(ctx), o.ID); err != nil {
+	if err := tx.SelectContext(ctx, &o.Parcels, `SELECT p.id, p.carrier, coalesce(c.name, p.carrier) AS carrier_name, p.tracking_no,
+coalesce(c.tracking_url, '') AS tracking_url, p.line_ids, p.shipped_at
+FROM parcels p LEFT JOIN carriers c ON c.tenant_id = p.tenant_id AND c.code = p.carrier
+WHERE p.tenant_id = $1 AND p.order_id = $2 ORDER BY p.shipped_at, p.id`, tid(ctx), o.ID); err != nil {
 		return fmt.Errorf("order parcels: %w", err)
 	}
 	for i := range o.Parcels {
-		if err := tx.SelectContext(ctx, &o.Parcels[i].Tracking, `SELECT at, status, description FROM tracking_events WHERE tenant_id = $1 AND parcel_id = $2 ORDER BY at, id`, tid(ctx), o.Parcels[i].ID); err != nil {
+		p := &o.Parcels[i]
+		p.TrackingURL = TrackingLink(p.TrackingURL, p.TrackingNo)
+		if err := tx.SelectContext(ctx, &p.Tracking, `SELECT at, status, description, location FROM tracking_events WHERE tenant_id = $1 AND parcel_id = $2 ORDER BY at, id`, tid(ctx), p.ID); err != nil {
 			return fmt.Errorf("tracking: %w", err)
 		}
 	}
@@ -373,6 +384,9 @@ func (s *Service) Ship(ctx context.Context, id OrderID, in ShipInput) (Order, er
 		}
 		if o.State != Paid {
 			return invalidState(o, "ship")
+		}
+		if err := checkShipCarriers(ctx, tx, in.Parcels); err != nil {
+			return err
 		}
 		known := map[string]bool{}
 		for _, l := range o.Lines {

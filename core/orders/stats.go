@@ -2,17 +2,13 @@ package orders
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
-	"github.com/banyanmall/banyan/core/page"
-	"github.com/banyanmall/banyan/core/tenancy"
 )
 
 // Stats are the shop's order figures over [From, To), days in its time zone.
@@ -97,87 +93,6 @@ FROM orders WHERE tenant_id = $1 AND (created_at >= $2 OR paid_at >= $2)`, tid(c
 		return nil
 	})
 	return st, err
-}
-
-// ExportCSV writes the orders matching f as CSV (one row per line), at most
-// 100,000 orders.
-func (s *Service) ExportCSV(ctx context.Context, f ListFilter, w io.Writer) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"order_no", "created_at", "state", "member_id", "total", "paid_amount", "refunded_amount", "shipping_fee",
-		"line_title", "sku_code", "spec", "qty", "unit_price", "line_paid"})
-	loc := location(ctx)
-	cursor := ""
-	for n := 0; n < 1000; n++ {
-		items, next, err := s.List(ctx, f, page.Request{Cursor: cursor, Limit: 100})
-		if err != nil {
-			return err
-		}
-		for _, o := range items {
-			for _, l := range o.Lines {
-				_ = cw.Write([]string{o.OrderNo, o.CreatedAt.In(loc).Format(time.DateTime), string(o.State), o.MemberID, o.Total.String(),
-					o.PaidAmount.String(), o.RefundedAmount.String(), o.ShippingFee.String(), csvSafe(l.Title), l.SKUCode, csvSafe(l.Spec),
-					fmt.Sprint(l.Qty), l.UnitPrice.String(), l.PaidAmount.String()})
-			}
-		}
-		if next == "" {
-			break
-		}
-		cursor = next
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// csvSafe defuses cells a spreadsheet would run as a formula.
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
-}
-
-// TrackingInput is one carrier scan of a parcel.
-type TrackingInput struct {
-	At          time.Time `json:"at"`
-	Status      string    `json:"status"`
-	Description string    `json:"description"`
-}
-
-// AddTracking records scans of a parcel of an order.
-func (s *Service) AddTracking(ctx context.Context, orderID OrderID, parcelID string, in []TrackingInput) (Order, error) {
-	v := errs.Validator{}
-	v.Check(len(in) >= 1 && len(in) <= 500, "events", "out_of_range", "1 to 500 events")
-	for i, e := range in {
-		v.Check(!e.At.IsZero(), fmt.Sprintf("events[%d].at", i), "required", "when")
-		v.Check(e.Status != "" && len(e.Status) <= 32, fmt.Sprintf("events[%d].status", i), "required", "a status (at most 32 characters)")
-		v.Check(len([]rune(e.Description)) <= 500, fmt.Sprintf("events[%d].description", i), "too_long", "at most 500 characters")
-	}
-	if err := v.Err(); err != nil {
-		return Order{}, err
-	}
-	if !tenancy.ValidUUID(string(orderID)) || !tenancy.ValidUUID(parcelID) {
-		return Order{}, errs.E(errs.NotFound, "parcel not found")
-	}
-	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		var ok bool
-		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM parcels WHERE tenant_id = $1 AND id = $2 AND order_id = $3)`, tid(ctx), parcelID, orderID); err != nil {
-			return err
-		}
-		if !ok {
-			return errs.E(errs.NotFound, "parcel not found")
-		}
-		for _, e := range in {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO tracking_events (tenant_id, parcel_id, at, status, description) VALUES ($1, $2, $3, $4, $5)`,
-				tid(ctx), parcelID, e.At, e.Status, e.Description); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return Order{}, err
-	}
-	return s.Get(ctx, orderID, "")
 }
 
 // TopProduct is one product's paid sales over a range, net of refunds.
