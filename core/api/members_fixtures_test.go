@@ -32,6 +32,15 @@ func init() {
 	crossTenantFixtures["coupon"] = func(e *apptest.Env, shop apptest.Shop) string {
 		return create(e, shop, "/api/v1/admin/coupons", map[string]any{"name": "5 off", "kind": "fixed", "amount": "5", "valid_days": 30})
 	}
+	crossTenantFixtures["coupon_issue"] = func(e *apptest.Env, shop apptest.Shop) string {
+		coupon := crossTenantFixtures["coupon"](e, shop)
+		tag := crossTenantFixtures["member_tag"](e, shop)
+		res := e.Must(202, apptest.Req{Method: "POST", Path: "/api/v1/admin/coupons/" + coupon + "/issues", Token: shop.OwnerToken, Tenant: shop.Slug,
+			Body: map[string]any{"tag_id": tag}})
+		var out struct{ ID string }
+		res.Decode(e.T, &out)
+		return out.ID
+	}
 	crossTenantFixtures["oauth_provider"] = func(e *apptest.Env, shop apptest.Shop) string {
 		return create(e, shop, "/api/v1/admin/oauth-providers", map[string]any{
 			"name": fmt.Sprintf("idp%d", n.Add(1)), "display_name": "IdP", "client_id": "c", "client_secret": "s",

@@ -24,8 +24,15 @@ func init() {
 		Route{Name: "disableCoupon", Method: "DELETE", Path: "/api/v1/admin/coupons/{id}", Access: TenantStaff, Perm: "marketing:write", Fixture: "coupon", Status: 204,
 			Summary: "Disable a coupon template: no more claims or issues (coupons held stay valid)", H: (*Server).handleDisableCoupon},
 		Route{Name: "issueCoupon", Method: "POST", Path: "/api/v1/admin/coupons/{id}/issue", Access: TenantStaff, Perm: "marketing:write", Fixture: "coupon",
-			Summary: "Give one coupon to each active member of a list, a level or a tag", Body: marketing.IssueInput{},
+			Summary: "Give one coupon to each active member of a list (member_ids, at most 1000), at once; a level or a tag: POST .../issues", Body: marketing.IssueInput{},
 			Example: marketing.IssueInput{MemberIDs: []string{"00000000-0000-4000-8000-000000000000"}}, Resp: marketing.IssueResult{}, H: (*Server).handleIssueCoupon},
+		Route{Name: "startCouponIssue", Method: "POST", Path: "/api/v1/admin/coupons/{id}/issues", Access: TenantStaff, Perm: "marketing:write", Fixture: "coupon", Status: 202,
+			Summary: "Give one coupon to each active member of a level (level_id) or a tag (tag_id), in the background; answers the issue, whose progress GET /admin/coupon-issues/{id} reports",
+			Body:    marketing.IssueInput{}, Example: marketing.IssueInput{LevelID: "00000000-0000-4000-8000-000000000000"}, Resp: marketing.IssueJob{}, H: (*Server).handleStartCouponIssue},
+		Route{Name: "listCouponIssues", Method: "GET", Path: "/api/v1/admin/coupons/{id}/issues", Access: TenantStaff, Perm: "marketing:read", Fixture: "coupon",
+			Summary: "The latest 20 background issues of a coupon template, newest first, with their progress", Resp: []marketing.IssueJob{}, H: (*Server).handleListCouponIssues},
+		Route{Name: "getCouponIssue", Method: "GET", Path: "/api/v1/admin/coupon-issues/{id}", Access: TenantStaff, Perm: "marketing:read", Fixture: "coupon_issue",
+			Summary: "A background issue's progress: status, total, targeted, issued, skipped (per-member limit, quantity)", Resp: marketing.IssueJob{}, H: (*Server).handleGetCouponIssue},
 
 		Route{Name: "shopClaimableCoupons", Method: "GET", Path: "/api/v1/shop/coupons", Access: PublicTenant,
 			Summary: "Coupons members may claim now", Query: []string{"cursor", "limit"}, Resp: List[marketing.Template]{}, H: (*Server).handleClaimableCoupons},
@@ -101,6 +108,34 @@ func (s *Server) handleIssueCoupon(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) handleStartCouponIssue(w http.ResponseWriter, r *http.Request) error {
+	var in marketing.IssueInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	job, err := s.Marketing.StartIssue(r.Context(), pathCouponID(r), in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, job)
+}
+
+func (s *Server) handleListCouponIssues(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.Marketing.IssuesOf(r.Context(), pathCouponID(r))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleGetCouponIssue(w http.ResponseWriter, r *http.Request) error {
+	job, err := s.Marketing.GetIssue(r.Context(), marketing.IssueID(pathVar(r, "id")))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, job)
 }
 
 func (s *Server) handleClaimableCoupons(w http.ResponseWriter, r *http.Request) error {

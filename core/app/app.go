@@ -107,6 +107,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		Uploads:     catalog.FileStorage{Dir: filepath.Join(cfg.DataDir, "uploads")},
 		ImportFiles: catalog.FileStorage{Dir: filepath.Join(cfg.DataDir, "imports")}}
 	catalog.Register(a.Jobs, a.Catalog)
+	marketing.Register(a.Jobs, a.Marketing)
 
 	if opt.Storefront == nil {
 		routes := map[string]bool{}

@@ -192,7 +192,7 @@ func lockForGrant(ctx context.Context, tx *db.Tx, id TemplateID) (Template, erro
 
 // grant gives one coupon of t to each member, valid from now (or the
 // template's start) for its window or its number of days.
-func grant(ctx context.Context, tx *db.Tx, t Template, ids []identity.MemberID, source string) error {
+func grant(ctx context.Context, tx *db.Tx, t Template, ids []identity.MemberID, source string, issue *IssueID) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -218,8 +218,8 @@ func grant(ctx context.Context, tx *db.Tx, t Template, ids []identity.MemberID, 
 		strs[i] = string(id)
 	}
 	_, err := tx.ExecContext(ctx, `
-INSERT INTO coupons (tenant_id, template_id, member_id, source, valid_from, valid_until)
-SELECT $1, $2, m, $3, $4, $5 FROM unnest($6::uuid[]) AS m`, tenancy.ID(ctx), t.ID, source, from, until, pq.Array(strs))
+INSERT INTO coupons (tenant_id, template_id, member_id, source, valid_from, valid_until, issue_id)
+SELECT $1, $2, m, $3, $4, $5, $7 FROM unnest($6::uuid[]) AS m`, tenancy.ID(ctx), t.ID, source, from, until, pq.Array(strs), issue)
 	if err != nil {
 		return fmt.Errorf("grant coupons: %w", err)
 	}
@@ -256,7 +256,7 @@ RETURNING `+templateCols, tid, id)
 		if held >= t.PerMemberLimit {
 			return errs.E(errs.InvalidState, "you already hold %d of this coupon, the most one member may have", held)
 		}
-		if err := grant(ctx, tx, t, []identity.MemberID{member}, "claim"); err != nil {
+		if err := grant(ctx, tx, t, []identity.MemberID{member}, "claim", nil); err != nil {
 			return err
 		}
 		return tx.GetContext(ctx, &c, couponSelect+` WHERE c.tenant_id = $1 AND c.template_id = $2 AND c.member_id = $3 ORDER BY c.created_at DESC LIMIT 1`, tid, id, member)
@@ -302,13 +302,11 @@ func (in *IssueInput) audience() (members.Audience, error) {
 	return a, v.Err()
 }
 
-// Issue gives one coupon of a template to each active member of an
-// audience — a list of members, a level or a tag — whether or not the
-// template is claimable. Members at the per-member limit are skipped, and so
-// are the last ones when the quantity runs out. A level or a tag is issued
-// in transactions of IssueBatch members each; a failure part-way leaves the
-// batches before it issued (issuing again skips nobody twice beyond the
-// per-member limit).
+// Issue gives one coupon of a template to each active member of a list
+// (at most IssueBatch), whether or not the template is claimable, in one
+// transaction. Members at the per-member limit are skipped, and so are the
+// last ones when the quantity runs out. A level or a tag is issued in the
+// background: StartIssue.
 func (s *Service) Issue(ctx context.Context, id TemplateID, in IssueInput) (IssueResult, error) {
 	var res IssueResult
 	if !tenancy.ValidUUID(string(id)) {
@@ -318,94 +316,60 @@ func (s *Service) Issue(ctx context.Context, id TemplateID, in IssueInput) (Issu
 	if err != nil {
 		return res, err
 	}
+	if len(aud.IDs) == 0 {
+		return res, errs.Field("member_ids", "required", "a level or a tag is issued in the background (StartIssue)")
+	}
 	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		if _, err := lockForGrant(ctx, tx, id); err != nil {
-			return err
-		}
-		var err error
-		ok, field := true, ""
-		switch {
-		case aud.LevelID != "":
-			ok, err = s.Members.LevelExists(ctx, tx, aud.LevelID)
-			field = "level_id"
-		case aud.TagID != "":
-			ok, err = s.Members.TagExists(ctx, tx, aud.TagID)
-			field = "tag_id"
-		}
-		if err == nil && !ok {
-			err = errs.Field(field, "not_found", "no such "+field[:len(field)-3])
-		}
-		return err
-	})
-	if err != nil {
-		return res, err
-	}
-	if len(aud.IDs) > 0 {
-		err = s.issueBatch(ctx, id, aud.IDs, &res)
-		return res, err
-	}
-	after := identity.MemberID("")
-	for {
-		ids, err := s.Members.ActiveIDs(ctx, aud, after, IssueBatch)
-		if err != nil || len(ids) == 0 {
-			return res, err
-		}
-		if err := s.issueBatch(ctx, id, ids, &res); err != nil {
-			return res, err
-		}
-		after = ids[len(ids)-1]
-	}
-}
-
-func (s *Service) issueBatch(ctx context.Context, id TemplateID, ids []identity.MemberID, res *IssueResult) error {
-	var part IssueResult
-	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		tid := tenancy.ID(ctx)
 		t, err := lockForGrant(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		active, err := s.Members.ActiveAmong(ctx, tx, ids)
+		active, err := s.Members.ActiveAmong(ctx, tx, aud.IDs)
 		if err != nil {
 			return err
 		}
-		part.Targeted = len(active)
-		strs := make([]string, len(active))
-		for i, m := range active {
-			strs[i] = string(m)
+		if res, err = issueTo(ctx, tx, t, active, nil); err != nil {
+			return err
 		}
-		var eligible []identity.MemberID
-		if err := tx.SelectContext(ctx, &eligible, `
+		return audit.Record(ctx, tx, tid, "coupon.issue", "coupon_template", string(id), res)
+	})
+	return res, err
+}
+
+// issueTo gives one coupon of t (locked by lockForGrant) to each of the
+// active members ids, sorted by id, skipping those at the per-member limit
+// and, when the quantity runs out, the last ones; it counts them in
+// issued_count. issue is the background issue they belong to, if any.
+func issueTo(ctx context.Context, tx *db.Tx, t Template, ids []identity.MemberID, issue *IssueID) (IssueResult, error) {
+	res := IssueResult{Targeted: len(ids)}
+	tid := tenancy.ID(ctx)
+	strs := make([]string, len(ids))
+	for i, m := range ids {
+		strs[i] = string(m)
+	}
+	var eligible []identity.MemberID
+	if err := tx.SelectContext(ctx, &eligible, `
 SELECT m FROM unnest($3::uuid[]) AS m
 WHERE (SELECT count(*) FROM coupons c WHERE c.tenant_id = $1 AND c.template_id = $2 AND c.member_id = m) < $4 ORDER BY m`,
-			tid, id, pq.Array(strs), t.PerMemberLimit); err != nil {
-			return err
-		}
-		part.SkippedLimit = len(active) - len(eligible)
-		if t.TotalQuantity != nil {
-			left := max(*t.TotalQuantity-t.IssuedCount, 0)
-			if len(eligible) > left {
-				part.SkippedQuantity = len(eligible) - left
-				eligible = eligible[:left]
-			}
-		}
-		if err := grant(ctx, tx, t, eligible, "issue"); err != nil {
-			return err
-		}
-		part.Issued = len(eligible)
-		if _, err := tx.ExecContext(ctx, `UPDATE coupon_templates SET issued_count = issued_count + $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-			tid, id, part.Issued); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, tid, "coupon.issue", "coupon_template", string(id), part)
-	})
-	if err == nil {
-		res.Targeted += part.Targeted
-		res.Issued += part.Issued
-		res.SkippedLimit += part.SkippedLimit
-		res.SkippedQuantity += part.SkippedQuantity
+		tid, t.ID, pq.Array(strs), t.PerMemberLimit); err != nil {
+		return res, err
 	}
-	return err
+	res.SkippedLimit = len(ids) - len(eligible)
+	if t.TotalQuantity != nil {
+		left := max(*t.TotalQuantity-t.IssuedCount, 0)
+		if len(eligible) > left {
+			res.SkippedQuantity = len(eligible) - left
+			eligible = eligible[:left]
+		}
+	}
+	if err := grant(ctx, tx, t, eligible, "issue", issue); err != nil {
+		return res, err
+	}
+	res.Issued = len(eligible)
+	_, err := tx.ExecContext(ctx, `UPDATE coupon_templates SET issued_count = issued_count + $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+		tid, t.ID, res.Issued)
+	return res, err
 }
 
 // MemberCoupons returns the member's coupons, newest first; status

@@ -361,6 +361,9 @@ func TestIssue(t *testing.T) {
 
 	issue := func(body map[string]any) marketing.IssueResult {
 		t.Helper()
+		if body["member_ids"] == nil {
+			return waitIssue(t, e, shop, startIssue(t, e, shop, tpl.ID, body).ID).IssueResult
+		}
 		var r marketing.IssueResult
 		e.Must(200, owner(shop, "POST", "/api/v1/admin/coupons/"+string(tpl.ID)+"/issue", body)).Decode(t, &r)
 		return r
@@ -380,8 +383,18 @@ func TestIssue(t *testing.T) {
 	if r := issue(map[string]any{"level_id": level.ID}); r.Issued != 2 || r.SkippedQuantity != 2 {
 		t.Fatalf("past the quantity: %+v", r)
 	}
+	var list []marketing.IssueJob
+	e.Must(200, owner(shop, "GET", "/api/v1/admin/coupons/"+string(tpl.ID)+"/issues", nil)).Decode(t, &list)
+	if len(list) != 3 || list[0].Total != 4 || list[0].Status != marketing.IssueDone || list[2].TagID == nil {
+		t.Fatalf("issues of the template: %+v", list)
+	}
+	// A level or a tag is issued in the background only; a list at once only.
+	wantField(t, e.Do(owner(shop, "POST", "/api/v1/admin/coupons/"+string(tpl.ID)+"/issue", map[string]any{"level_id": level.ID})), 422, "member_ids", "required")
+	wantField(t, e.Do(owner(shop, "POST", "/api/v1/admin/coupons/"+string(tpl.ID)+"/issues", map[string]any{"member_ids": []string{string(ms[0].ID)}})), 422, "level_id", "required")
+	wantField(t, e.Do(owner(shop, "POST", "/api/v1/admin/coupons/"+string(tpl.ID)+"/issues", map[string]any{"level_id": level.ID, "tag_id": tag.ID})), 422, "member_ids", "one_target")
+	wantField(t, e.Do(owner(shop, "POST", "/api/v1/admin/coupons/"+string(tpl.ID)+"/issues", map[string]any{"level_id": uuid.NewString()})), 422, "level_id", "not_found")
 	wantField(t, e.Do(owner(shop, "POST", "/api/v1/admin/coupons/"+string(tpl.ID)+"/issue", map[string]any{"level_id": level.ID, "tag_id": tag.ID})), 422, "member_ids", "one_target")
-	wantField(t, e.Do(owner(shop, "POST", "/api/v1/admin/coupons/"+string(tpl.ID)+"/issue", map[string]any{"tag_id": uuid.NewString()})), 422, "tag_id", "not_found")
+	wantField(t, e.Do(owner(shop, "POST", "/api/v1/admin/coupons/"+string(tpl.ID)+"/issues", map[string]any{"tag_id": uuid.NewString()})), 422, "tag_id", "not_found")
 	// Not claimable: members cannot claim it themselves.
 	if res := claim(e, shop, ms[3].Token, tpl.ID); res.Status != 404 {
 		t.Fatalf("claiming an issue-only coupon: %s", res)

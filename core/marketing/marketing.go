@@ -278,10 +278,10 @@ type IssueInput struct {
 
 // IssueResult says what an issue did.
 type IssueResult struct {
-	Targeted int `json:"targeted"` // active members in the audience
-	Issued   int `json:"issued"`
+	Targeted int `db:"targeted" json:"targeted"` // active members in the audience
+	Issued   int `db:"issued" json:"issued"`
 	// SkippedLimit members already held the per-member limit;
 	// SkippedQuantity members got none because the quantity ran out.
-	SkippedLimit    int `json:"skipped_limit"`
-	SkippedQuantity int `json:"skipped_quantity"`
+	SkippedLimit    int `db:"skipped_limit" json:"skipped_limit"`
+	SkippedQuantity int `db:"skipped_quantity" json:"skipped_quantity"`
 }

@@ -301,23 +301,50 @@ type Audience struct {
 // ActiveIDs pages through the active members of a level or a tag, by id,
 // after the id given ("" for the first page), in a transaction of its own.
 func (s *Service) ActiveIDs(ctx context.Context, a Audience, after identity.MemberID, limit int) ([]identity.MemberID, error) {
-	if a.LevelID != "" && !tenancy.ValidUUID(string(a.LevelID)) {
-		return nil, errs.Field("level_id", "not_found", "no such level")
-	}
-	if a.TagID != "" && !tenancy.ValidUUID(string(a.TagID)) {
-		return nil, errs.Field("tag_id", "not_found", "no such tag")
-	}
 	var out []identity.MemberID
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		return tx.SelectContext(ctx, &out, `
-SELECT m.id FROM members m
-WHERE m.tenant_id = $1 AND m.status = 'active'
-  AND ($2 = '' OR m.level_id = nullif($2, '')::uuid)
-  AND ($3 = '' OR EXISTS (SELECT 1 FROM member_tag_links t WHERE t.tenant_id = m.tenant_id AND t.member_id = m.id AND t.tag_id = nullif($3, '')::uuid))
-  AND ($4::uuid IS NULL OR m.id > $4::uuid)
-ORDER BY m.id LIMIT $5`, tenancy.ID(ctx), string(a.LevelID), string(a.TagID), nullStr(string(after)), limit)
+		var err error
+		out, err = s.ActiveIDsIn(ctx, tx, a, after, limit)
+		return err
 	})
 	return out, err
+}
+
+// audienceWhere selects the active members m of the level ($2) or tag ($3).
+const audienceWhere = `m.tenant_id = $1 AND m.status = 'active'
+  AND ($2 = '' OR m.level_id = nullif($2, '')::uuid)
+  AND ($3 = '' OR EXISTS (SELECT 1 FROM member_tag_links t WHERE t.tenant_id = m.tenant_id AND t.member_id = m.id AND t.tag_id = nullif($3, '')::uuid))`
+
+func (a Audience) check() error {
+	if a.LevelID != "" && !tenancy.ValidUUID(string(a.LevelID)) {
+		return errs.Field("level_id", "not_found", "no such level")
+	}
+	if a.TagID != "" && !tenancy.ValidUUID(string(a.TagID)) {
+		return errs.Field("tag_id", "not_found", "no such tag")
+	}
+	return nil
+}
+
+// ActiveIDsIn is ActiveIDs in the caller's transaction.
+func (s *Service) ActiveIDsIn(ctx context.Context, tx *db.Tx, a Audience, after identity.MemberID, limit int) ([]identity.MemberID, error) {
+	if err := a.check(); err != nil {
+		return nil, err
+	}
+	var out []identity.MemberID
+	err := tx.SelectContext(ctx, &out, `SELECT m.id FROM members m WHERE `+audienceWhere+`
+  AND ($4::uuid IS NULL OR m.id > $4::uuid)
+ORDER BY m.id LIMIT $5`, tenancy.ID(ctx), string(a.LevelID), string(a.TagID), nullStr(string(after)), limit)
+	return out, err
+}
+
+// CountActive counts the active members of a level or a tag.
+func (s *Service) CountActive(ctx context.Context, tx *db.Tx, a Audience) (int, error) {
+	if err := a.check(); err != nil {
+		return 0, err
+	}
+	var n int
+	err := tx.GetContext(ctx, &n, `SELECT count(*) FROM members m WHERE `+audienceWhere, tenancy.ID(ctx), string(a.LevelID), string(a.TagID))
+	return n, err
 }
 
 // ActiveAmong returns which of ids are active members of the shop, in the

@@ -166,6 +166,22 @@ export interface IssueResult {
   skipped_quantity: number
 }
 
+// A background issue to a level or a tag, with its progress: total is the
+// audience's size when asked (the number walked once done); targeted =
+// issued + skipped_limit + skipped_quantity grows batch by batch.
+export interface CouponIssue extends IssueResult {
+  id: string
+  template_id: string
+  level_id: string | null
+  tag_id: string | null
+  status: 'queued' | 'running' | 'done' | 'failed' | (string & {})
+  total: number
+  error: string
+  created_at: string
+  updated_at: string
+  finished_at: string | null
+}
+
 const id = encodeURIComponent
 
 export function listMembers(q: MemberQuery = {}): Promise<Page<MemberSummary>> {
@@ -215,6 +231,16 @@ export function disableCoupon(cid: string): Promise<void> {
 }
 export function issueCoupon(cid: string, input: IssueInput): Promise<IssueResult> {
   return http.post(`/admin/coupons/${id(cid)}/issue`, input, T)
+}
+// A level or a tag is issued in the background (202 with the issue).
+export function startCouponIssue(cid: string, input: IssueInput): Promise<CouponIssue> {
+  return http.post(`/admin/coupons/${id(cid)}/issues`, input, T)
+}
+export function listCouponIssues(cid: string): Promise<CouponIssue[]> {
+  return http.get(`/admin/coupons/${id(cid)}/issues`, T)
+}
+export function getCouponIssue(iid: string): Promise<CouponIssue> {
+  return http.get(`/admin/coupon-issues/${id(iid)}`, T)
 }
 
 // --- shop plugins (enable/disable, config, priority)

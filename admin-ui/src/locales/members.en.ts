@@ -256,6 +256,9 @@ const membersEn: MembersMessages = {
     memberIds: 'Member IDs',
     memberIdsHint: 'Separate IDs with commas or new lines',
     issueResult: '{targeted} targeted, {issued} issued, {skipped_limit} skipped (limit), {skipped_quantity} skipped (quantity)',
+    issueProgress: '{targeted} of {total} members: {issued} issued, {skipped_limit} skipped (limit), {skipped_quantity} skipped (quantity)',
+    issueBackground: 'Issuing to a level or a tag runs in the background; you may close this dialog and come back.',
+    issueStatus: { queued: 'Queued', running: 'Issuing', done: 'Done', failed: 'Stopped' },
   },
 }
 

@@ -255,6 +255,9 @@ const membersZh = {
     memberIds: '会员 ID',
     memberIdsHint: '多个 ID 用逗号或换行分隔',
     issueResult: '目标 {targeted} 人，已发放 {issued}，因限领跳过 {skipped_limit}，因库存跳过 {skipped_quantity}',
+    issueProgress: '已处理 {targeted} / {total} 人：发放 {issued}，因限领跳过 {skipped_limit}，因库存跳过 {skipped_quantity}',
+    issueBackground: '发放给等级或标签在后台进行，可以关闭此窗口，稍后再来查看。',
+    issueStatus: { queued: '排队中', running: '发放中', done: '已完成', failed: '已中止' },
   },
 }
 
