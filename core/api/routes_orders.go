@@ -390,19 +390,23 @@ func init() {
 			Example: orders.AfterSaleAction{Restock: true}, Resp: orders.AfterSale{}, H: afterSaleAction("refund", false)},
 
 		Route{Name: "shopCart", Method: "GET", Path: "/api/v1/shop/cart", Access: Member,
-			Summary: "The member's cart; lines off shelf or short of stock show valid: false", Resp: orders.Cart{}, H: (*Server).handleCart},
+			Summary: "The member's cart; lines off shelf or short of stock show valid: false", Resp: orders.Cart{}, H: cartAction(memberCart, cartGet)},
 		Route{Name: "shopCartAdd", Method: "POST", Path: "/api/v1/shop/cart", Access: Member,
-			Summary: "Add a quantity of a SKU to the cart", Body: orders.CartLineInput{}, Resp: orders.Cart{}, H: (*Server).handleCartAdd},
+			Summary: "Add a quantity of a SKU to the cart", Body: orders.CartLineInput{}, Resp: orders.Cart{}, H: cartAction(memberCart, cartAdd)},
 		Route{Name: "shopCartSet", Method: "PATCH", Path: "/api/v1/shop/cart/{sku_id}", Access: Member, Fixture: "sku",
-			Summary: "Set a cart line's quantity", Body: cartQty{}, Example: cartQty{Qty: 1}, Resp: orders.Cart{}, H: (*Server).handleCartSet},
+			Summary: "Set a cart line's quantity", Body: cartQty{}, Example: cartQty{Qty: 1}, Resp: orders.Cart{}, H: cartAction(memberCart, cartSet)},
 		Route{Name: "shopCartRemove", Method: "DELETE", Path: "/api/v1/shop/cart/{sku_id}", Access: Member, Fixture: "sku",
-			Summary: "Remove a cart line", Resp: orders.Cart{}, H: (*Server).handleCartRemove},
+			Summary: "Remove a cart line", Resp: orders.Cart{}, H: cartAction(memberCart, cartRemove)},
 		Route{Name: "shopCartMerge", Method: "POST", Path: "/api/v1/shop/cart/merge", Access: Member,
 			Summary: "Move a visitor's cart into the member's (after logging in)", Body: cartMerge{}, Resp: orders.Cart{}, H: (*Server).handleCartMerge},
 		Route{Name: "shopGuestCart", Method: "GET", Path: "/api/v1/shop/guest-cart", Access: PublicTenant,
-			Summary: "A visitor's cart (X-Visitor-Id header: the visitor's random id)", Resp: orders.Cart{}, H: (*Server).handleGuestCart},
+			Summary: "A visitor's cart (X-Visitor-Id header: the visitor's random id)", Resp: orders.Cart{}, H: cartAction(guestCart, cartGet)},
 		Route{Name: "shopGuestCartAdd", Method: "POST", Path: "/api/v1/shop/guest-cart", Access: PublicTenant,
-			Summary: "Add to a visitor's cart (X-Visitor-Id header)", Body: orders.CartLineInput{}, Resp: orders.Cart{}, H: (*Server).handleGuestCartAdd},
+			Summary: "Add to a visitor's cart (X-Visitor-Id header)", Body: orders.CartLineInput{}, Resp: orders.Cart{}, H: cartAction(guestCart, cartAdd)},
+		Route{Name: "shopGuestCartSet", Method: "PATCH", Path: "/api/v1/shop/guest-cart/{sku_id}", Access: PublicTenant, Fixture: "sku",
+			Summary: "Set a line's quantity in a visitor's cart (X-Visitor-Id header)", Body: cartQty{}, Example: cartQty{Qty: 1}, Resp: orders.Cart{}, H: cartAction(guestCart, cartSet)},
+		Route{Name: "shopGuestCartRemove", Method: "DELETE", Path: "/api/v1/shop/guest-cart/{sku_id}", Access: PublicTenant, Fixture: "sku",
+			Summary: "Remove a line from a visitor's cart (X-Visitor-Id header)", Resp: orders.Cart{}, H: cartAction(guestCart, cartRemove)},
 
 		Route{Name: "getOrderSettings", Method: "GET", Path: "/api/v1/admin/settings/orders", Access: TenantStaff, Perm: "settings:read",
 			Summary: "Order settings: payment timeout, auto-confirm, after-sales window, shipping (flat, free over, by province)", Resp: orders.Settings{}, H: (*Server).handleOrderSettings},
@@ -498,44 +502,56 @@ func afterSaleAction(action string, member bool) func(*Server, http.ResponseWrit
 	}
 }
 
-func (s *Server) handleCart(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.Orders.Cart(r.Context(), orders.MemberCart(actingMember(r)))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, c)
+// A cart's owner: the member of the token, or the visitor of the
+// X-Visitor-Id header (the guest cart).
+type cartOwner func(*http.Request) (orders.CartOwner, error)
+
+func memberCart(r *http.Request) (orders.CartOwner, error) {
+	return orders.MemberCart(actingMember(r)), nil
 }
 
-func (s *Server) handleCartAdd(w http.ResponseWriter, r *http.Request) error {
+func guestCart(r *http.Request) (orders.CartOwner, error) {
+	return orders.VisitorCart(r.Header.Get("X-Visitor-Id"))
+}
+
+// cartAction is a cart handler for either owner: op gets the owner and the
+// request and answers the cart.
+func cartAction(owner cartOwner, op func(*Server, *http.Request, orders.CartOwner) (orders.Cart, error)) func(*Server, http.ResponseWriter, *http.Request) error {
+	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
+		o, err := owner(r)
+		if err != nil {
+			return err
+		}
+		c, err := op(s, r, o)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, c)
+	}
+}
+
+func cartGet(s *Server, r *http.Request, o orders.CartOwner) (orders.Cart, error) {
+	return s.Orders.Cart(r.Context(), o)
+}
+
+func cartAdd(s *Server, r *http.Request, o orders.CartOwner) (orders.Cart, error) {
 	var in orders.CartLineInput
 	if err := decode(r, &in); err != nil {
-		return err
+		return orders.Cart{}, err
 	}
-	c, err := s.Orders.AddToCart(r.Context(), orders.MemberCart(actingMember(r)), in)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, c)
+	return s.Orders.AddToCart(r.Context(), o, in)
 }
 
-func (s *Server) handleCartSet(w http.ResponseWriter, r *http.Request) error {
+func cartSet(s *Server, r *http.Request, o orders.CartOwner) (orders.Cart, error) {
 	var in cartQty
 	if err := decode(r, &in); err != nil {
-		return err
+		return orders.Cart{}, err
 	}
-	c, err := s.Orders.SetCartLine(r.Context(), orders.MemberCart(actingMember(r)), orders.CartLineInput{SKUID: pathVar(r, "sku_id"), Qty: in.Qty})
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, c)
+	return s.Orders.SetCartLine(r.Context(), o, orders.CartLineInput{SKUID: pathVar(r, "sku_id"), Qty: in.Qty})
 }
 
-func (s *Server) handleCartRemove(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.Orders.RemoveCartLine(r.Context(), orders.MemberCart(actingMember(r)), pathVar(r, "sku_id"))
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, c)
+func cartRemove(s *Server, r *http.Request, o orders.CartOwner) (orders.Cart, error) {
+	return s.Orders.RemoveCartLine(r.Context(), o, pathVar(r, "sku_id"))
 }
 
 func (s *Server) handleCartMerge(w http.ResponseWriter, r *http.Request) error {
@@ -544,34 +560,6 @@ func (s *Server) handleCartMerge(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := s.Orders.MergeCart(r.Context(), actingMember(r), in.VisitorID)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, c)
-}
-
-func (s *Server) handleGuestCart(w http.ResponseWriter, r *http.Request) error {
-	owner, err := orders.VisitorCart(r.Header.Get("X-Visitor-Id"))
-	if err != nil {
-		return err
-	}
-	c, err := s.Orders.Cart(r.Context(), owner)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, c)
-}
-
-func (s *Server) handleGuestCartAdd(w http.ResponseWriter, r *http.Request) error {
-	owner, err := orders.VisitorCart(r.Header.Get("X-Visitor-Id"))
-	if err != nil {
-		return err
-	}
-	var in orders.CartLineInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	c, err := s.Orders.AddToCart(r.Context(), owner, in)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func init() {
 		Route{Name: "shopLogout", Method: "POST", Path: "/api/v1/shop/logout", Access: Member, Status: 204,
 			Summary: "Revoke the member token", H: (*Server).handleMemberLogout},
 		Route{Name: "shopMe", Method: "GET", Path: "/api/v1/shop/me", Access: Member,
-			Summary: "The logged-in member", Resp: members.Member{}, H: (*Server).handleMemberMe},
+			Summary: "The logged-in member, with their level (null when they hold none)", Resp: shopMe{}, H: (*Server).handleMemberMe},
 	)
 }
 
@@ -75,5 +75,30 @@ func (s *Server) handleMemberMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, m)
+	out := shopMe{Member: m}
+	if m.LevelID != nil {
+		levels, err := s.Members.ListLevels(r.Context())
+		if err != nil {
+			return err
+		}
+		for i := range levels {
+			if levels[i].ID == *m.LevelID {
+				out.Level = &memberLevel{ID: levels[i].ID, Name: levels[i].Name, Rank: levels[i].Rank}
+			}
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// shopMe is the member as the member centre shows them: the member and the
+// name of their level.
+type shopMe struct {
+	members.Member
+	Level *memberLevel `json:"level"`
+}
+
+type memberLevel struct {
+	ID   members.LevelID `json:"id"`
+	Name string          `json:"name"`
+	Rank int             `json:"rank"`
 }

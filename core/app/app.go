@@ -146,7 +146,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		}}
 	a.Finance.Derived = a.Distribution.DerivedTotals
 	a.Members.OnRegister = append(a.Members.OnRegister, a.Distribution.OnRegister)
-	distribution.Register(a.Jobs, a.Distribution, 0)
+	distribution.Register(a.Jobs, a.Distribution, cfg.SettleEvery)
 	a.Server = &api.Server{
 		Log: log, DB: d, Tenants: a.Tenants, Staff: a.Staff, Members: a.Members, Authz: a.Authz, Metrics: reg,
 		Cfg:     api.Config{BaseDomain: cfg.BaseDomain, DefaultTenant: cfg.DefaultTenant, TrustProxy: cfg.TrustProxy, Version: "0.1.0"},

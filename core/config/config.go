@@ -22,6 +22,7 @@ type Config struct {
 	DataDir            string
 	TokenTTL           time.Duration
 	PluginTimeout      time.Duration
+	SettleEvery        time.Duration
 	TrustProxy         bool
 	LogLevel           string
 }
@@ -43,6 +44,7 @@ var Vars = []Var{
 	{"BANYAN_DATA_DIR", ".data", "directory for uploaded files and the project-local PostgreSQL"},
 	{"BANYAN_TOKEN_TTL", "24h", "lifetime of staff and member tokens"},
 	{"BANYAN_PLUGIN_TIMEOUT", "2s", "deadline of one plugin call"},
+	{"BANYAN_SETTLE_EVERY", "1m", "how often commissions whose freeze period has passed are settled (made available)"},
 	{"BANYAN_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy you run)"},
 	{"BANYAN_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"BANYAN_FONT_FILE", "(Debian CJK font)", "font of share posters (.ttf, .otf, or font 0 of a .ttc); default: first found of fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk; none: Chinese renders as ?"},
@@ -70,6 +72,9 @@ func Load() (Config, error) {
 	}
 	if c.PluginTimeout, err = time.ParseDuration(get("BANYAN_PLUGIN_TIMEOUT", "2s")); err != nil || c.PluginTimeout <= 0 {
 		return c, fmt.Errorf("BANYAN_PLUGIN_TIMEOUT: not a positive duration")
+	}
+	if c.SettleEvery, err = time.ParseDuration(get("BANYAN_SETTLE_EVERY", "1m")); err != nil || c.SettleEvery <= 0 {
+		return c, fmt.Errorf("BANYAN_SETTLE_EVERY: not a positive duration")
 	}
 	if c.TrustProxy, err = strconv.ParseBool(get("BANYAN_TRUST_PROXY", "false")); err != nil {
 		return c, fmt.Errorf("BANYAN_TRUST_PROXY: not a boolean")

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -493,7 +495,7 @@ func (s *Service) SandboxSimulate(ctx context.Context, id PaymentID, approve boo
 	}
 	c := s.HTTPClient
 	if c == nil {
-		c = &http.Client{Timeout: 10 * time.Second}
+		c = &http.Client{Timeout: 10 * time.Second, Transport: LoopbackLocalhost()}
 	}
 	res, err := c.Do(req)
 	if err != nil {
@@ -505,4 +507,20 @@ func (s *Service) SandboxSimulate(ctx context.Context, id PaymentID, approve boo
 		return fmt.Errorf("sandbox webhook answered %d: %s", res.StatusCode, b)
 	}
 	return nil
+}
+
+// LoopbackLocalhost is an HTTP transport that sends names under .localhost
+// to the loopback address (RFC 6761 §6.3), as browsers do, where the system
+// resolver knows only "localhost": a shop served at {slug}.localhost in
+// development delivers its sandbox webhook to itself.
+func LoopbackLocalhost() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if h, p, err := net.SplitHostPort(addr); err == nil && strings.HasSuffix(strings.ToLower(h), ".localhost") {
+			addr = net.JoinHostPort("localhost", p)
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	return t
 }

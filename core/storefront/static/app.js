@@ -8,7 +8,7 @@
   try { M = JSON.parse(document.getElementById('i18n').textContent); } catch (e) {}
   var $ = function (s, el) { return (el || document).querySelector(s); };
   var $$ = function (s, el) { return Array.prototype.slice.call((el || document).querySelectorAll(s)); };
-  var TOKEN = 'banyan_token', CART = 'banyan_cart', REF = 'banyan_ref';
+  var TOKEN = 'banyan_token', VISITOR = 'banyan_visitor', REF = 'banyan_ref';
   var token = function () { return localStorage.getItem(TOKEN) || ''; };
   function esc(s) {
     return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
@@ -24,7 +24,7 @@
 
   // api calls the shop API; a problem document becomes an Error with
   // .status, .code and .problem. 401 sends the member to the login page.
-  function api(method, path, body, headers) {
+  function api(method, path, body, headers, quiet) {
     var h = { 'Accept': 'application/json' };
     if (token()) h.Authorization = 'Bearer ' + token();
     if (body !== undefined) h['Content-Type'] = 'application/json';
@@ -36,7 +36,7 @@
           if (res.ok) return j;
           var e = new Error((j && (j.detail || j.title)) || res.statusText);
           e.status = res.status; e.code = j && j.code; e.problem = j;
-          if (res.status === 401 && method !== 'POST' || (res.status === 401 && /^\/(quote|orders)/.test(path))) login();
+          if (!quiet && (res.status === 401 && method !== 'POST' || (res.status === 401 && /^\/(quote|orders)/.test(path)))) login();
           throw e;
         });
       });
@@ -54,17 +54,44 @@
   function soon(el) { el.innerHTML = '<div class="soon">' + esc(M.coming_soon) + '</div>'; }
 
   // ------------------------------------------------------------- cart
-  function cart() { try { return JSON.parse(localStorage.getItem(CART)) || []; } catch (e) { return []; } }
-  function saveCart(c) { localStorage.setItem(CART, JSON.stringify(c)); badge(); }
-  function addToCart(line) {
-    var c = cart(), found = false;
-    c.forEach(function (l) { if (l.sku_id === line.sku_id) { l.qty = Math.min(9999, l.qty + line.qty); found = true; } });
-    if (!found) c.push(line);
-    saveCart(c);
+  // The cart lives on the server: a member's at /cart, a visitor's at
+  // /guest-cart under a random visitor id this browser keeps (X-Visitor-Id);
+  // logging in merges the visitor's cart into the member's (/cart/merge).
+  function visitor(create) {
+    var v = localStorage.getItem(VISITOR) || '';
+    if (!v && create) {
+      var b = new Uint8Array(16); crypto.getRandomValues(b);
+      v = Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
+      localStorage.setItem(VISITOR, v);
+    }
+    return v;
   }
-  function badge() {
-    var n = cart().reduce(function (a, l) { return a + l.qty; }, 0), el = $('#cartn');
-    if (el) el.textContent = n ? '(' + n + ')' : '';
+  // cartAPI calls the member's or the visitor's cart; an expired member
+  // token falls back to the visitor's cart.
+  function cartAPI(method, sub, body) {
+    if (token()) {
+      return api(method, '/cart' + sub, body, undefined, true).catch(function (e) {
+        if (e.status !== 401) throw e;
+        localStorage.removeItem(TOKEN); return cartAPI(method, sub, body);
+      });
+    }
+    var v = visitor(method !== 'GET');
+    if (!v) return Promise.resolve({ lines: [] });
+    return api(method, '/guest-cart' + sub, body, { 'X-Visitor-Id': v }, true);
+  }
+  function cart() { return cartAPI('GET', '').then(function (c) { badge(c); return c; }); }
+  function addToCart(skuID, qty) { return cartAPI('POST', '', { sku_id: skuID, qty: qty }).then(function (c) { badge(c); return c; }); }
+  function badge(c) {
+    var el = $('#cartn'); if (!el) return;
+    if (!c) { if (token() || visitor(false)) cart().catch(function () {}); return; }
+    var n = (c.lines || []).reduce(function (a, l) { return a + l.qty; }, 0);
+    el.textContent = n ? '(' + n + ')' : '';
+  }
+  // mergeCart moves the visitor's cart into the member's after logging in.
+  function mergeCart() {
+    var v = visitor(false);
+    if (!v || !token()) return Promise.resolve();
+    return api('POST', '/cart/merge', { visitor_id: v }, undefined, true).catch(function () {});
   }
 
   // A referral code in the URL (?ref=) is kept for the order.
@@ -130,8 +157,9 @@
       var qty = Math.max(1, Math.min(9999, parseInt($('#qty').value, 10) || 1));
       var line = { sku_id: s.id, product_id: P.id, title: P.title, spec: s.text, price: s.price, image: s.image || P.image, qty: qty };
       if (go === 'checkout') { sessionStorage.setItem('banyan_buynow', JSON.stringify([line])); location.href = '/checkout?buynow=1'; return; }
-      addToCart(line);
-      ev.submitter.textContent = '✓ ' + M.add_to_cart;
+      var btn = ev.submitter; btn.disabled = true;
+      addToCart(s.id, qty).then(function () { btn.textContent = '✓ ' + M.add_to_cart; })
+        .catch(function (e) { alert(problemText(e)); }).then(function () { btn.disabled = false; });
     });
   };
   // memberPrice asks the quote what the logged-in member pays (level price).
@@ -149,38 +177,47 @@
   }
 
   // ------------------------------------------------------------- cart page
+  // Lines the server reports invalid (gone, off shelf, out of or short of
+  // stock) are shown greyed with the reason, can be removed, and are left
+  // out of the total and of checkout.
   pages.cart = function () {
-    var qs = new URLSearchParams(location.search);
+    var qs = new URLSearchParams(location.search), el = $('#lines');
+    function draw(c) {
+      var ls = c.lines || [], valid = ls.filter(function (l) { return l.valid; });
+      $('#tocheckout').classList.toggle('hide', !valid.length);
+      if (!ls.length) { el.innerHTML = '<p class="muted">' + esc(M.cart_empty) + '</p>'; $('#total').textContent = ''; return; }
+      el.innerHTML = '<table>' + ls.map(function (l) {
+        var sku = esc(l.sku_id);
+        return '<tr class="line' + (l.valid ? '' : ' invalid') + '" data-sku="' + sku + '"><td style="width:64px">' + (l.image ? '<img src="' + esc(l.image) + '" width="56" height="56" alt="">' : '') + '</td>' +
+          '<td><a href="/p/' + esc(l.product_id || '') + '">' + esc(l.title || l.sku_id) + '</a><div class="muted">' + esc(l.spec || '') + '</div>' +
+          (l.valid ? '' : '<div class="err problem">' + esc(M['cart_' + l.problem] || l.problem) + '</div>') + '</td>' +
+          '<td class="r">¥' + money(l.price) + '<div class="row"><button class="chip" data-d="-1" data-qty="' + l.qty + '"' + (l.valid ? '' : ' disabled') + '>−</button> <span class="qty">' + l.qty + '</span> ' +
+          '<button class="chip" data-d="1" data-qty="' + l.qty + '"' + (l.valid && l.qty < l.stock ? '' : ' disabled') + '>+</button></div>' +
+          '<button class="chip remove" data-remove="1">' + esc(M.remove) + '</button></td></tr>';
+      }).join('') + '</table>';
+      $('#total').textContent = '¥' + money(valid.reduce(function (a, l) { return a + Number(l.price) * l.qty; }, 0));
+    }
+    function fail(e) { el.insertAdjacentHTML('afterbegin', '<p class="err">' + esc(problemText(e)) + '</p>'); }
+    el.addEventListener('click', function (ev) {
+      var b = ev.target.closest('button'), tr = b && b.closest('tr[data-sku]'); if (!tr) return;
+      var sku = encodeURIComponent(tr.dataset.sku), q = b.dataset.remove ? 0 : +b.dataset.qty + +b.dataset.d;
+      b.disabled = true;
+      (q <= 0 ? cartAPI('DELETE', '/' + sku) : cartAPI('PATCH', '/' + sku, { qty: q })).then(function (c) { badge(c); draw(c); }).catch(function (e) { fail(e); cart().then(draw); });
+    });
+    var first = Promise.resolve();
     if (qs.get('add')) { // the product form submitted without JS on the product page
-      addToCart({ sku_id: qs.get('add'), qty: Math.max(1, parseInt(qs.get('qty'), 10) || 1), title: '', price: '0' });
-      if (qs.get('go') === 'checkout') { location.replace('/checkout'); return; }
+      first = addToCart(qs.get('add'), Math.max(1, Math.min(9999, parseInt(qs.get('qty'), 10) || 1)));
+      if (qs.get('go') === 'checkout') { first.then(function () { location.replace('/checkout'); }, fail); return; }
       history.replaceState(null, '', '/cart');
     }
-    function draw() {
-      var c = cart(), el = $('#lines');
-      if (!c.length) { el.innerHTML = '<p class="muted">—</p>'; $('#total').textContent = ''; $('#tocheckout').classList.add('hide'); return; }
-      el.innerHTML = '<table>' + c.map(function (l, i) {
-        return '<tr><td style="width:64px">' + (l.image ? '<img src="' + esc(l.image) + '" width="56" height="56" alt="">' : '') + '</td><td><a href="/p/' + esc(l.product_id || '') + '">' + esc(l.title || l.sku_id) + '</a><div class="muted">' + esc(l.spec || '') + '</div></td>' +
-          '<td class="r">¥' + money(l.price) + '<div class="row"><button class="chip" data-d="-1" data-i="' + i + '">−</button> ' + l.qty + ' <button class="chip" data-d="1" data-i="' + i + '">+</button></div></td></tr>';
-      }).join('') + '</table>';
-      $('#total').textContent = '¥' + money(c.reduce(function (a, l) { return a + Number(l.price) * l.qty; }, 0));
-    }
-    $('#lines').addEventListener('click', function (ev) {
-      var b = ev.target.closest('button[data-i]'); if (!b) return;
-      var c = cart(), l = c[+b.dataset.i]; l.qty += +b.dataset.d;
-      if (l.qty <= 0) c.splice(+b.dataset.i, 1);
-      saveCart(c); draw();
-    });
-    draw();
+    first.catch(fail).then(cart).then(draw).catch(fail);
   };
 
   // ------------------------------------------------------------- checkout
   pages.checkout = function () {
     if (document.querySelector('.soon') || needLogin()) return;
     var buynow = new URLSearchParams(location.search).get('buynow') && JSON.parse(sessionStorage.getItem('banyan_buynow') || '[]');
-    var lines = (buynow && buynow.length ? buynow : cart()).map(function (l) { return { sku_id: l.sku_id, qty: l.qty }; });
-    var st = { address: '', quote: null, key: uuid() };
-    if (!lines.length) { $('#quote').textContent = '—'; return; }
+    var lines = [], st = { address: '', quote: null, key: uuid() };
     function addresses() {
       return api('GET', '/me/addresses').then(function (as) {
         as = as || [];
@@ -231,8 +268,7 @@
       var body = Object.assign({}, st.body, { address_id: st.address, quote_signature: q.signature, quote_expires_at: q.expires_at });
       var ref = localStorage.getItem(REF); if (ref) body.referral_code = ref;
       api('POST', '/orders', body, { 'Idempotency-Key': st.key }).then(function (o) {
-        var ordered = {}; lines.forEach(function (l) { ordered[l.sku_id] = true; });
-        if (!buynow) saveCart(cart().filter(function (l) { return !ordered[l.sku_id]; }));
+        // placing the order removed its lines from the member's cart
         sessionStorage.removeItem('banyan_buynow');
         return pay(o.id || (o.order && o.order.id));
       }).catch(function (e) {
@@ -240,7 +276,12 @@
         if (e.code === 'quote_changed') { st.key = uuid(); quote(); }
       });
     });
-    addresses().then(quote).catch(function (e) { $('#qerr').textContent = problemText(e); });
+    // buy now: the one line; else the cart's valid lines (invalid ones stay in the cart)
+    (buynow && buynow.length ? Promise.resolve({ lines: buynow.map(function (l) { return { sku_id: l.sku_id, qty: l.qty, valid: true }; }) }) : cart()).then(function (c) {
+      lines = (c.lines || []).filter(function (l) { return l.valid; }).map(function (l) { return { sku_id: l.sku_id, qty: l.qty }; });
+      if (!lines.length) { $('#quote').textContent = M.cart_empty; return; }
+      return addresses().then(quote);
+    }).catch(function (e) { $('#qerr').textContent = problemText(e); });
   };
   // pay starts a payment and follows the provider's pay_url.
   function pay(orderID) {
@@ -263,7 +304,7 @@
         $$('form[data-tab]').forEach(function (f) { f.classList.toggle('hide', f.dataset.tab !== b.dataset.tab); });
       });
     });
-    function done(a) { localStorage.setItem(TOKEN, a.token); location.href = next; }
+    function done(a) { localStorage.setItem(TOKEN, a.token); mergeCart().then(function () { location.href = next; }); }
     function fail(e) { $('#err').textContent = problemText(e); }
     $('#sendotp').addEventListener('click', function () {
       var b = this; b.disabled = true;
@@ -296,9 +337,9 @@
     if (needLogin()) return;
     api('GET', '/me').then(function (m) {
       $('#profile').innerHTML = (m.avatar_url ? '<img src="' + esc(m.avatar_url) + '" width="48" height="48" alt="" style="border-radius:50%;float:left;margin-right:10px">' : '') +
-        '<strong>' + esc(m.name || m.phone || m.email) + '</strong><div class="muted">' + esc(m.phone || m.email || '') + '</div><div class="muted" id="level"></div>';
+        '<strong>' + esc(m.name || m.phone || m.email) + '</strong><div class="muted">' + esc(m.phone || m.email || '') + '</div><div id="level"></div>';
       $('#growth').textContent = m.growth;
-      if (m.level) $('#level').textContent = m.level.name || '';
+      $('#level').textContent = M.level + ': ' + ((m.level && m.level.name) || M.no_level);
     }).catch(function (e) { $('#profile').textContent = problemText(e); });
     api('GET', '/me/points?limit=20').then(function (p) {
       $('#points').textContent = p.balance;
@@ -306,12 +347,32 @@
         return '<tr><td>' + esc(x.kind) + (x.reason ? ' · ' + esc(x.reason) : '') + '<div class="muted">' + esc((x.created_at || '').slice(0, 10)) + '</div></td><td class="r">' + (x.delta > 0 ? '+' : '') + x.delta + '</td></tr>';
       }).join('') + '</table>' : '—';
     }).catch(function () {});
-    api('GET', '/me/coupons?status=unused').then(function (r) {
-      var items = r.items || []; $('#ncoupons').textContent = items.length;
-      $('#coupons').innerHTML = items.length ? items.map(function (c) {
-        return '<div class="sec" style="border:1px dashed var(--c)"><strong>' + esc(c.name) + '</strong> <span class="muted">' + esc((c.valid_until || '').slice(0, 10)) + '</span></div>';
+    function couponValue(c) {
+      return (c.kind === 'percent' ? (100 - Number(c.percent)) / 10 + '折' : '¥' + money(c.amount)) + (Number(c.min_spend) > 0 ? ' (≥¥' + money(c.min_spend) + ')' : '');
+    }
+    function mine() {
+      return api('GET', '/me/coupons?status=unused').then(function (r) {
+        var items = r.items || []; $('#ncoupons').textContent = items.length;
+        $('#coupons').innerHTML = items.length ? items.map(function (c) {
+          return '<div class="sec coupon" style="border:1px dashed var(--c)"><strong>' + esc(c.name) + '</strong> ' + esc(couponValue(c)) + ' <span class="muted">' + esc((c.valid_until || '').slice(0, 10)) + '</span></div>';
+        }).join('') : '—';
+      }).catch(function () {});
+    }
+    mine();
+    // coupons the shop lets members claim
+    api('GET', '/coupons?limit=50').then(function (r) {
+      var items = r.items || [];
+      $('#claimable').innerHTML = items.length ? items.map(function (c) {
+        return '<div class="sec row claimable" style="border:1px dashed var(--c)"><span><strong>' + esc(c.name) + '</strong> ' + esc(couponValue(c)) + '</span>' +
+          '<button type="button" class="btn alt" style="flex:0 0 auto" data-claim="' + esc(c.id) + '">' + esc(M.claim) + '</button></div>';
       }).join('') : '—';
     }).catch(function () {});
+    $('#claimable').addEventListener('click', function (ev) {
+      var b = ev.target.closest('button[data-claim]'); if (!b) return;
+      b.disabled = true;
+      api('POST', '/coupons/' + encodeURIComponent(b.dataset.claim) + '/claim', {}).then(function () { b.textContent = M.claimed; return mine(); })
+        .catch(function (e) { b.disabled = false; alert(problemText(e)); });
+    });
     $('#logout').addEventListener('click', function () {
       api('POST', '/logout').catch(function () {}).then(function () { localStorage.removeItem(TOKEN); location.href = '/'; });
     });
