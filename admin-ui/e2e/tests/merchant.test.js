@@ -196,6 +196,8 @@ describe('merchant console', () => {
       ['plugins', '.el-table', 'a16-plugins'],
       ['finance', '.el-tabs', 'a18-finance'],
       ['after-sales', '.el-table', 'a20-after-sales'],
+      // the shop's carriers, seeded with the usual ones on first use
+      ['carriers', '[data-test="carriers"] .el-table__row', 'a21-carriers'],
     ]) {
       await page.goto(`${BASE}/admin/merchant/${path}`)
       await page.locator(ready).first().waitFor()

@@ -39,11 +39,16 @@ export interface OrderEvent {
 
 export interface Parcel {
   id: string
+  /** The carrier's code. */
   carrier: string
+  /** The shop's name for the carrier (its code when the carrier was deleted). */
+  carrier_name?: string
   tracking_no: string
+  /** The carrier's tracking page for this parcel, when it has a template. */
+  tracking_url?: string
   line_ids: string[] | null
   shipped_at: string
-  tracking: { at: string; status: string; description: string }[] | null
+  tracking: { at: string; status: string; description: string; location?: string }[] | null
 }
 
 export interface Order {
@@ -101,9 +106,10 @@ export function shipOrder(oid: string, parcels: { carrier: string; tracking_no: 
 export function remarkOrder(oid: string, merchant_remark: string): Promise<Order> {
   return http.patch(`/admin/orders/${id(oid)}`, { merchant_remark }, T)
 }
-export function exportOrders(q: OrderQuery): Promise<void> {
+/** Downloads the orders matching q (the list's filters) as CSV or XLSX. */
+export function exportOrders(q: OrderQuery, format: 'csv' | 'xlsx' = 'csv'): Promise<void> {
   const { cursor: _c, limit: _l, ...rest } = q
-  return download('/admin/orders/export', 'orders.csv', { ...T, query: { ...rest } })
+  return download('/admin/orders/export', `orders.${format}`, { ...T, query: { ...rest, format } })
 }
 
 export interface AfterSale {

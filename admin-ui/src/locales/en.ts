@@ -2,6 +2,7 @@
 import type { MessageSchema } from './zh-CN'
 import catalogEn from './catalog.en'
 import membersEn from './members.en'
+import logisticsEn from './logistics.en'
 
 const en: MessageSchema = {
   app: {
@@ -50,6 +51,7 @@ const en: MessageSchema = {
   },
   menu: {
     afterSales: 'After-sales',
+    carriers: 'Carriers',
     platformReports: 'Reports',
     finance: 'Finance',
     promotions: 'Promotions',
@@ -311,6 +313,7 @@ const en: MessageSchema = {
   },
   ...catalogEn,
   ...membersEn,
+  ...logisticsEn,
 }
 
 export default en

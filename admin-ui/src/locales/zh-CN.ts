@@ -3,6 +3,7 @@
 // vue-i18n syntax: {name} is a placeholder; write a literal @ as {'@'}, | as {'|'}.
 import catalogZh from './catalog.zh-CN'
 import membersZh from './members.zh-CN'
+import logisticsZh from './logistics.zh-CN'
 
 const zhCN = {
   app: {
@@ -51,6 +52,7 @@ const zhCN = {
   },
   menu: {
     afterSales: '售后',
+    carriers: '快递公司',
     platformReports: '平台报表',
     finance: '财务',
     promotions: '促销活动',
@@ -312,6 +314,7 @@ const zhCN = {
   },
   ...catalogZh,
   ...membersZh,
+  ...logisticsZh,
 }
 
 export default zhCN

@@ -9,7 +9,7 @@
 // route otherwise. Every section must declare a permission (tested).
 import type { Component } from 'vue'
 import { markRaw } from 'vue'
-import { Box, Coin, Connection, DataLine, Discount, Folder, Share, Goods, List, Medal, Setting, Tickets, Ticket, User, UserFilled } from '@element-plus/icons-vue'
+import { Box, Coin, Connection, DataLine, Discount, Folder, Share, Goods, List, Medal, Setting, Tickets, Ticket, User, UserFilled, Van } from '@element-plus/icons-vue'
 import type { Console, MenuEntry, Requirement } from '@/utils/permissions'
 
 export interface Section {
@@ -186,6 +186,17 @@ export const sections: Section[] = [
     order: 55,
     group: 'trade',
     icon: markRaw(Tickets),
+  },
+  {
+    console: 'merchant',
+    path: 'carriers',
+    name: 'merchant.carriers',
+    titleKey: 'menu.carriers',
+    permission: 'orders:read',
+    component: () => import('@/views/merchant/CarriersView.vue'),
+    order: 57,
+    group: 'trade',
+    icon: markRaw(Van),
   },
   {
     console: 'merchant',

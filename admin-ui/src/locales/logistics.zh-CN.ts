@@ -1,0 +1,51 @@
+// 物流：快递公司、物流轨迹上传、订单导出（zh-CN）；en 见 logistics.en.ts（同一结构）。
+// {placeholder} 由页面传入 {tracking_no}（消息里不能直接写花括号）。
+const logisticsZh = {
+  carriers: {
+    title: '快递公司',
+    new: '添加快递公司',
+    edit: '编辑快递公司',
+    empty: '还没有快递公司',
+    code: '编码',
+    codeHint: '大写字母、数字、_ 和 -，最多 32 位；发货记录使用编码，创建后不能修改',
+    name: '名称',
+    trackingUrl: '物流查询链接',
+    trackingUrlHint: "可选。http(s) 链接，其中 {placeholder} 会替换为运单号",
+    preview: '示例',
+    enabled: '启用',
+    sortOrder: '排序',
+    invalidCode: '编码格式不正确',
+    invalidUrl: "需要 http(s) 链接并包含 {placeholder}",
+    deleteConfirm: '删除快递公司「{name}」？已发货的包裹仍显示其编码。',
+    onlyEnabled: '发货时只能选择已启用的快递公司。',
+  },
+  logistics: {
+    export: '导出',
+    exportCsv: '导出 CSV',
+    exportXlsx: '导出 Excel',
+    uploadTracking: '上传物流轨迹',
+    uploadTitle: '上传物流轨迹 CSV',
+    uploadHelp: '列：order_no（订单号）、tracking_no（运单号）、time（时间，RFC 3339 或 2026-01-02 15:04，按店铺时区）、description（描述），可选 status、location（地点）。先检查，无误后再导入；重复上传不会产生重复记录。',
+    drop: '把 CSV 文件拖到这里，或点击选择',
+    checking: '正在检查…',
+    fileType: '请选择 .csv 文件',
+    rows: '行数',
+    added: '新增轨迹',
+    duplicates: '已存在（跳过）',
+    valid: '检查通过，可以导入',
+    invalid: '有 {n} 行有问题，修改后重新上传',
+    nothingNew: '没有新的轨迹需要导入',
+    row: '行',
+    column: '列',
+    problem: '问题',
+    apply: '导入',
+    applied: '已导入 {added} 条轨迹，跳过 {duplicates} 条重复',
+    again: '再传一个文件',
+    carrierPlaceholder: '选择快递公司',
+    noCarriers: '没有已启用的快递公司，请先在「快递公司」中启用',
+    trackingLink: '查询物流',
+  },
+}
+
+export default logisticsZh
+export type LogisticsMessages = typeof logisticsZh
