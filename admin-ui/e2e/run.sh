@@ -9,6 +9,8 @@
 #   - migrates, creates a platform operator, starts `bin/banyan serve` on a
 #     free port (shops at {slug}.localhost:PORT), waits for /readyz,
 #   - runs tests/*.test.js with `node --test`, and stops the server on exit.
+# The server settles commissions every 2s (BANYAN_SETTLE_EVERY) for
+# journey.test.js.
 # Screenshots go to admin-ui/e2e/output/. Exit status: non-zero on failure.
 set -euo pipefail
 
@@ -80,6 +82,9 @@ export BANYAN_ADDR=127.0.0.1:$PORT
 export BANYAN_BASE_DOMAIN=localhost
 export BANYAN_PUBLIC_URL=http://localhost:$PORT
 export BANYAN_DATA_DIR=$WORK/data
+# Settle commissions every 2s (default 1m) so that journey.test.js sees a
+# commission become available without waiting a minute.
+export BANYAN_SETTLE_EVERY=${BANYAN_SETTLE_EVERY:-2s}
 mkdir -p "$BANYAN_DATA_DIR"
 log "serve on :$PORT"
 "$BIN" serve >"$WORK/server.log" 2>&1 &
