@@ -19,13 +19,26 @@ import (
 
 // Orders: quote, checkout, payments and their webhooks, the sandbox pay
 // page, the member's orders and the merchant's order desk.
+// Example ids for request examples (never real).
+const (
+	exampleUUID  = "00000000-0000-4000-8000-000000000001"
+	exampleUUID2 = "00000000-0000-4000-8000-000000000002"
+	exampleUUID3 = "00000000-0000-4000-8000-000000000003"
+)
+
 func init() {
 	exampleLine := orders.RefundLine{LineID: "00000000-0000-4000-8000-000000000000", Amount: decimal.NewFromInt(1)}
 	register(
 		Route{Name: "shopQuote", Method: "POST", Path: "/api/v1/shop/quote", Access: Member,
-			Summary: "Price a cart: level price, promotions, coupon, points, shipping, totals; signed for 15 minutes", Body: orders.QuoteInput{}, Resp: orders.Quote{}, H: (*Server).handleQuote},
+			Summary: "Price a cart: level price, promotions, coupon, points, shipping, totals; signed for 15 minutes", Body: orders.QuoteInput{},
+			// The second line is exchanged for points (points goods): price 0, points_price × qty points.
+			Example: orders.QuoteInput{Lines: []orders.LineInput{{SKUID: exampleUUID, Qty: 2}, {SKUID: exampleUUID2, Qty: 1, Exchange: true}}},
+			Resp:    orders.Quote{}, H: (*Server).handleQuote},
 		Route{Name: "shopCreateOrder", Method: "POST", Path: "/api/v1/shop/orders", Access: Member, Status: 201,
-			Summary: "Place an order from a signed quote (Idempotency-Key header required; a replay answers 200 with the original)", Body: orders.CreateInput{}, Resp: orders.Order{}, H: (*Server).handleCreateOrder},
+			Summary: "Place an order from a signed quote (Idempotency-Key header required; a replay answers 200 with the original)", Body: orders.CreateInput{},
+			Example: orders.CreateInput{Lines: []orders.LineInput{{SKUID: exampleUUID, Qty: 2}, {SKUID: exampleUUID2, Qty: 1, Exchange: true}},
+				AddressID: exampleUUID3, Signature: "quote-signature", ExpiresAt: time.Date(2030, 1, 1, 0, 15, 0, 0, time.UTC)},
+			Resp: orders.Order{}, H: (*Server).handleCreateOrder},
 		Route{Name: "shopListOrders", Method: "GET", Path: "/api/v1/shop/orders", Access: Member,
 			Summary: "The member's orders, newest first", Query: []string{"state", "cursor", "limit"}, Resp: List[orders.Order]{}, H: (*Server).handleMyOrders},
 		Route{Name: "shopGetOrder", Method: "GET", Path: "/api/v1/shop/orders/{id}", Access: Member, Fixture: "order",

@@ -47,6 +47,10 @@ func (a orderPromotions) Apply(ctx context.Context, tx *db.Tx, member identity.M
 		out.Adjustments = append(out.Adjustments, orders.Adjustment{CampaignID: string(x.CampaignID), Name: x.CampaignName, Plugin: x.Plugin,
 			LineIDs: x.LineIDs, Amount: x.Amount, Reason: x.Reason})
 	}
+	for _, g := range res.Gifts {
+		out.Gifts = append(out.Gifts, orders.Gift{CampaignID: string(g.CampaignID), CampaignName: g.CampaignName, Plugin: g.Plugin,
+			SKUID: g.SKUID, Quantity: g.Quantity, Reason: g.Reason})
+	}
 	return out, nil
 }
 

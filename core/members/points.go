@@ -195,6 +195,17 @@ SELECT balance, GREATEST(expired - debits, 0) AS due,
 	return st, err
 }
 
+// AvailablePoints is the member's balance net of expiry that has fallen
+// due, read in the caller's transaction (checkout quotes points goods with
+// it; SpendPoints is what commits, under the member's lock).
+func (s *Service) AvailablePoints(ctx context.Context, tx *db.Tx, id identity.MemberID) (int64, error) {
+	if !tenancy.ValidUUID(string(id)) {
+		return 0, errs.E(errs.NotFound, "member not found")
+	}
+	st, err := s.pointsState(ctx, tx, id)
+	return st.Balance - st.DueExpiry, err
+}
+
 // lockPoints locks the member's points for a change — the member row, FOR NO
 // KEY UPDATE so that sessions and other rows referencing the member are not
 // blocked — writes any expiry that has fallen due, and returns the state.

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 	"github.com/riverqueue/river"
+	"github.com/shopspring/decimal"
 
 	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/db"
@@ -162,11 +163,12 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.Membe
 	deadline := now.Add(time.Duration(set.PaymentTimeout) * time.Minute)
 	_, err = tx.ExecContext(ctx, `
 INSERT INTO orders (tenant_id, id, order_no, member_id, state, idempotency_key, request_hash, currency, goods_amount, level_discount,
-  promotion_discount, coupon_discount, points_amount, shipping_fee, total, coupon_id, points_used, address, quote, referrer_id, remark, payment_deadline, created_at)
-VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+  promotion_discount, coupon_discount, points_amount, shipping_fee, total, coupon_id, points_used, address, quote, referrer_id, remark, payment_deadline, created_at,
+  exchange_points)
+VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
 		tid(ctx), id, newOrderNo(now.In(location(ctx))), memberID, key, hash, q.Currency, q.GoodsAmount, q.LevelDiscount,
 		q.PromotionDiscount, q.CouponDiscount, q.PointsAmount, q.Shipping.Fee, q.Total, coupon, q.PointsUsed, string(addrJSON), string(quoteJSON),
-		referrer, in.Remark, deadline, now)
+		referrer, in.Remark, deadline, now, q.ExchangePoints)
 	if db.IsUnique(err, "orders_idempotency_key") {
 		return "", errKeyTaken
 	}
@@ -176,16 +178,18 @@ VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $1
 	lines, _ := json.Marshal(q.Lines)
 	if _, err := tx.ExecContext(ctx, `
 INSERT INTO order_lines (tenant_id, order_id, position, sku_id, product_id, category_id, title, sku_code, spec, image, qty, unit_price, amount,
-  level_discount, promotion_discount, coupon_discount, points_discount, paid_amount)
+  level_discount, promotion_discount, coupon_discount, points_discount, paid_amount, kind, points, campaign_id)
 SELECT $1, $2, substr(l.line_id, 2)::int, l.sku_id, l.product_id, nullif(l.category_id, '')::uuid, l.title, l.sku_code, l.spec, l.image, l.qty, l.unit_price, l.amount,
-  l.level_discount, l.promotion_discount, l.coupon_discount, l.points_discount, l.paid
+  l.level_discount, l.promotion_discount, l.coupon_discount, l.points_discount, l.paid, l.kind, l.points, coalesce(l.campaign_id, '')
 FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uuid, category_id text, title text, sku_code text, spec text, image text,
-  qty int, unit_price numeric, amount numeric, level_discount numeric, promotion_discount numeric, coupon_discount numeric, points_discount numeric, paid numeric)`,
+  qty int, unit_price numeric, amount numeric, level_discount numeric, promotion_discount numeric, coupon_discount numeric, points_discount numeric, paid numeric,
+  kind text, points bigint, campaign_id text)`,
 		tid(ctx), id, string(lines)); err != nil {
 		return "", fmt.Errorf("insert order lines: %w", err)
 	}
-	res := make([]catalog.Line, len(in.Lines))
-	for i, l := range in.Lines {
+	// Every line takes stock, gifts and exchanges included.
+	res := make([]catalog.Line, len(q.Lines))
+	for i, l := range q.Lines {
 		res[i] = catalog.Line{SKU: catalog.SKUID(l.SKUID), Qty: l.Qty}
 	}
 	if err := s.Catalog.Reserve(ctx, tx, res); err != nil {
@@ -201,6 +205,17 @@ FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uu
 			return "", err
 		}
 	}
+	if q.ExchangePoints > 0 {
+		// Under the member's lock: of concurrent exchanges that together
+		// exceed the balance, the ones that no longer fit fail here, whole.
+		if err := s.Members.SpendPoints(ctx, tx, memberID, string(id), q.ExchangePoints, members.PointsExchange); err != nil {
+			if errs.Is(err, errs.InvalidState) {
+				have, _ := s.Members.AvailablePoints(ctx, tx, memberID)
+				return "", insufficientPoints(have, q.ExchangePoints)
+			}
+			return "", err
+		}
+	}
 	skus := make([]string, len(in.Lines))
 	for i, l := range in.Lines {
 		skus[i] = l.SKUID
@@ -211,6 +226,15 @@ FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uu
 	}
 	if err := s.event(ctx, tx, id, "created", "", PendingPayment, ""); err != nil {
 		return "", err
+	}
+	if q.ExchangePoints > 0 && q.Total.IsZero() {
+		// Points goods with nothing to pay in money (no shipping fee, no
+		// priced line): the points are the payment, so the order is paid now.
+		o, err := s.load(ctx, tx, id, false)
+		if err != nil {
+			return "", err
+		}
+		return id, s.markPaid(ctx, tx, o, Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: "points", Amount: decimal.Zero, Currency: q.Currency})
 	}
 	if _, err := jobs.Enqueue(ctx, tx, CancelUnpaidArgs{Tenant: jobs.Tenant{TenantID: tid(ctx)}, OrderID: id},
 		&river.InsertOpts{ScheduledAt: deadline}); err != nil {

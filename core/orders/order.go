@@ -38,6 +38,7 @@ type Order struct {
 	RefundedAmount    decimal.Decimal `db:"refunded_amount" json:"refunded_amount"`
 	CouponID          *string         `db:"coupon_id" json:"coupon_id"`
 	PointsUsed        int64           `db:"points_used" json:"points_used"`
+	ExchangePoints    int64           `db:"exchange_points" json:"exchange_points"`
 	Address           json.RawMessage `db:"address" json:"address"`
 	ReferrerID        *string         `db:"referrer_id" json:"referrer_id"`
 	Remark            string          `db:"remark" json:"remark"`
@@ -76,6 +77,9 @@ type Line struct {
 	PaidAmount        decimal.Decimal `db:"paid_amount" json:"paid_amount"`
 	RefundedAmount    decimal.Decimal `db:"refunded_amount" json:"refunded_amount"`
 	RefundedQty       int             `db:"refunded_qty" json:"refunded_qty"`
+	Kind              LineKind        `db:"kind" json:"kind"`
+	Points            int64           `db:"points" json:"points"`
+	CampaignID        string          `db:"campaign_id" json:"campaign_id,omitempty"`
 }
 
 // Event is one step of an order's timeline.
@@ -113,8 +117,11 @@ type TrackingEvent struct {
 }
 
 const orderCols = `id, order_no, member_id, state, currency, goods_amount, level_discount, promotion_discount, coupon_discount, points_amount,
-shipping_fee, total, paid_amount, refunded_amount, coupon_id, points_used, address, referrer_id, remark, merchant_remark, payment_deadline,
+shipping_fee, total, paid_amount, refunded_amount, coupon_id, points_used, exchange_points, address, referrer_id, remark, merchant_remark, payment_deadline,
 created_at, paid_at, shipped_at, completed_at, cancelled_at, cancel_reason`
+
+const lineCols = `id, sku_id, product_id, category_id, title, sku_code, spec, image, qty, unit_price, amount,
+level_discount, promotion_discount, coupon_discount, points_discount, paid_amount, refunded_amount, refunded_qty, kind, points, campaign_id`
 
 // Get answers an order with its lines, timeline, payments and parcels;
 // with memberID set, only that member's order (another's is 404).
@@ -146,9 +153,7 @@ func (s *Service) load(ctx context.Context, tx *db.Tx, id OrderID, lock bool) (O
 	if err := tx.GetContext(ctx, &o, q, tid(ctx), id); err != nil {
 		return o, db.NotFound(err, "order")
 	}
-	if err := tx.SelectContext(ctx, &o.Lines, `SELECT id, sku_id, product_id, category_id, title, sku_code, spec, image, qty, unit_price, amount,
-level_discount, promotion_discount, coupon_discount, points_discount, paid_amount, refunded_amount, refunded_qty
-FROM order_lines WHERE tenant_id = $1 AND order_id = $2 ORDER BY position`, tid(ctx), id); err != nil {
+	if err := tx.SelectContext(ctx, &o.Lines, `SELECT `+lineCols+` FROM order_lines WHERE tenant_id = $1 AND order_id = $2 ORDER BY position`, tid(ctx), id); err != nil {
 		return o, fmt.Errorf("order lines: %w", err)
 	}
 	return o, nil
@@ -265,9 +270,7 @@ func (s *Service) List(ctx context.Context, f ListFilter, p page.Request) ([]Ord
 			OrderID string `db:"order_id"`
 			Line
 		}
-		if err := tx.SelectContext(ctx, &lines, `SELECT order_id, id, sku_id, product_id, category_id, title, sku_code, spec, image, qty, unit_price, amount,
-level_discount, promotion_discount, coupon_discount, points_discount, paid_amount, refunded_amount, refunded_qty
-FROM order_lines WHERE tenant_id = $1 AND order_id = ANY($2::uuid[]) ORDER BY position`, tid(ctx), pq.Array(ids)); err != nil {
+		if err := tx.SelectContext(ctx, &lines, `SELECT order_id, `+lineCols+` FROM order_lines WHERE tenant_id = $1 AND order_id = ANY($2::uuid[]) ORDER BY position`, tid(ctx), pq.Array(ids)); err != nil {
 			return fmt.Errorf("list order lines: %w", err)
 		}
 		at := map[string]int{}
@@ -341,7 +344,8 @@ func (s *Service) cancel(ctx context.Context, tx *db.Tx, o Order, reason string)
 			return err
 		}
 	}
-	if o.PointsUsed > 0 {
+	// Points redeemed at checkout and points exchanged for goods come back.
+	if o.PointsUsed > 0 || o.ExchangePoints > 0 {
 		if _, err := s.Members.RefundPoints(ctx, tx, member, string(o.ID), "cancel", decimal.NewFromInt(1)); err != nil {
 			return err
 		}

@@ -74,13 +74,28 @@ type Adjustment struct {
 	LineIDs    []string        `json:"line_ids"`
 	Amount     decimal.Decimal `json:"amount"`
 	Reason     string          `json:"reason"`
+	// Gift: the campaign gives the line(s) LineIDs at price 0. Note says why
+	// a gift was left out (out of stock, off sale); LineIDs is then empty.
+	Gift bool   `json:"gift,omitempty"`
+	Note string `json:"note,omitempty"`
 }
 
-// PromotionResult is the promotions step: what applied, and the discount
-// on each line (by line id) after stacking.
+// Gift is a free SKU a promotion campaign adds to the cart.
+type Gift struct {
+	CampaignID   string
+	CampaignName string
+	Plugin       string
+	SKUID        string
+	Quantity     int64
+	Reason       string
+}
+
+// PromotionResult is the promotions step: what applied, the discount on
+// each line (by line id) after stacking, and the gifts.
 type PromotionResult struct {
 	Adjustments []Adjustment
 	PerLine     map[string]decimal.Decimal
+	Gifts       []Gift
 }
 
 // Promotions is the promotions step (core/promotions implements it). Apply

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -342,16 +343,21 @@ func (s *Service) markPaid(ctx context.Context, tx *db.Tx, o Order, p Payment) e
 		tid(ctx), o.ID, now, p.Amount); err != nil {
 		return fmt.Errorf("mark paid: %w", err)
 	}
-	lines := []LedgerLine{{Account: AcctCustomerClearing, Debit: p.Amount}}
-	if goods := p.Amount.Sub(o.ShippingFee); goods.IsPositive() {
-		lines = append(lines, LedgerLine{Account: AcctSalesRevenue, Credit: goods})
-	}
-	if o.ShippingFee.IsPositive() {
-		lines = append(lines, LedgerLine{Account: AcctShippingRevenue, Credit: o.ShippingFee})
-	}
-	if err := s.post(ctx, tx, LedgerEntry{Kind: "order_payment", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
-		Memo: "order " + o.OrderNo + " paid via " + p.Provider, Lines: lines}); err != nil {
-		return err
+	// Exchange lines cost no money: only what was paid in money (priced
+	// lines and shipping) is revenue. An order paid wholly in points moves
+	// no money and posts nothing.
+	if p.Amount.IsPositive() {
+		lines := []LedgerLine{{Account: AcctCustomerClearing, Debit: p.Amount}}
+		if goods := p.Amount.Sub(o.ShippingFee); goods.IsPositive() {
+			lines = append(lines, LedgerLine{Account: AcctSalesRevenue, Credit: goods})
+		}
+		if o.ShippingFee.IsPositive() {
+			lines = append(lines, LedgerLine{Account: AcctShippingRevenue, Credit: o.ShippingFee})
+		}
+		if err := s.post(ctx, tx, LedgerEntry{Kind: "order_payment", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
+			Memo: "order " + o.OrderNo + " paid via " + p.Provider, Lines: lines}); err != nil {
+			return err
+		}
 	}
 	products := make([]catalog.ProductID, len(o.Lines))
 	for i, l := range o.Lines {
@@ -366,9 +372,13 @@ func (s *Service) markPaid(ctx context.Context, tx *db.Tx, o Order, p Payment) e
 		if err := tx.GetContext(ctx, &jsonScan{&q}, `SELECT quote FROM orders WHERE tenant_id = $1 AND id = $2`, tid(ctx), o.ID); err != nil {
 			return err
 		}
+		// Every campaign the order used, gift campaigns included
+		// (promotions.Result.CampaignIDs); a gift left out gave nothing.
 		var ids []string
 		for _, a := range q.Promotions {
-			ids = append(ids, a.CampaignID)
+			if (!a.Gift || len(a.LineIDs) > 0) && !slices.Contains(ids, a.CampaignID) {
+				ids = append(ids, a.CampaignID)
+			}
 		}
 		if len(ids) > 0 {
 			if err := s.Promotions.RecordUsage(ctx, tx, member, string(o.ID), ids); err != nil {

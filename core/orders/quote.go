@@ -28,11 +28,26 @@ const QuoteTTL = 15 * time.Minute
 // MaxLines bounds a cart.
 const MaxLines = 200
 
-// LineInput is one SKU and quantity of a cart.
+// LineInput is one SKU and quantity of a cart. Exchange asks to pay for
+// the line with points instead of money: the product must be points goods
+// (catalog points_price); the line then costs 0 and points_price × qty
+// points, taken from the member's balance when the order is placed.
 type LineInput struct {
-	SKUID string `json:"sku_id"`
-	Qty   int    `json:"qty"`
+	SKUID    string `json:"sku_id"`
+	Qty      int    `json:"qty"`
+	Exchange bool   `json:"exchange,omitempty"`
 }
+
+// LineKind says how a line is paid for.
+type LineKind string
+
+// Line kinds: sold for money; given by a promotion campaign (price 0); or
+// exchanged for points (price 0, Points points).
+const (
+	LineSale     LineKind = "sale"
+	LineGift     LineKind = "gift"
+	LineExchange LineKind = "exchange"
+)
 
 // QuoteInput is what the buyer asks a price for.
 type QuoteInput struct {
@@ -61,6 +76,11 @@ type QuoteLine struct {
 	CouponDiscount    decimal.Decimal `json:"coupon_discount"`
 	PointsDiscount    decimal.Decimal `json:"points_discount"`
 	Paid              decimal.Decimal `json:"paid"`
+	Kind              LineKind        `json:"kind"`
+	// Points is what an exchange line costs in points (points_price × qty).
+	Points int64 `json:"points"`
+	// CampaignID is the campaign that gave a gift line.
+	CampaignID string `json:"campaign_id,omitempty"`
 }
 
 // Shipping is the shipping step.
@@ -72,15 +92,18 @@ type Shipping struct {
 // Quote is the price of a cart, every step shown, signed so that an order
 // can prove it charges what the buyer saw.
 type Quote struct {
-	Currency          string          `json:"currency"`
-	MemberID          string          `json:"member_id"`
-	Lines             []QuoteLine     `json:"lines"`
-	LevelID           string          `json:"level_id"`
-	LevelName         string          `json:"level_name"`
-	PriceFactor       decimal.Decimal `json:"price_factor"`
-	Promotions        []Adjustment    `json:"promotions"`
-	CouponID          string          `json:"coupon_id"`
-	PointsUsed        int64           `json:"points_used"`
+	Currency    string          `json:"currency"`
+	MemberID    string          `json:"member_id"`
+	Lines       []QuoteLine     `json:"lines"`
+	LevelID     string          `json:"level_id"`
+	LevelName   string          `json:"level_name"`
+	PriceFactor decimal.Decimal `json:"price_factor"`
+	Promotions  []Adjustment    `json:"promotions"`
+	CouponID    string          `json:"coupon_id"`
+	PointsUsed  int64           `json:"points_used"`
+	// ExchangePoints is the sum of the exchange lines' points, taken from
+	// the balance when the order is placed (apart from PointsUsed).
+	ExchangePoints    int64           `json:"exchange_points"`
 	AddressID         string          `json:"address_id"`
 	GoodsAmount       decimal.Decimal `json:"goods_amount"`
 	LevelDiscount     decimal.Decimal `json:"level_discount"`
@@ -165,15 +188,21 @@ func (s *Service) quote(ctx context.Context, tx *db.Tx, memberID identity.Member
 			short = append(short, errs.FieldError{Field: fmt.Sprintf("lines[%d]", i), Code: "insufficient_stock", Message: fmt.Sprintf("%s: %d left", sku.Title, sku.Stock)})
 			continue
 		}
+		if l.Exchange {
+			if sku.PointsPrice == nil || *sku.PointsPrice <= 0 {
+				v.Add(fmt.Sprintf("lines[%d].exchange", i), "not_points_goods", fmt.Sprintf("%s cannot be exchanged for points", sku.Title))
+				continue
+			}
+			pts := int64(*sku.PointsPrice) * int64(l.Qty)
+			q.ExchangePoints += pts
+			q.Lines = append(q.Lines, newLine(fmt.Sprintf("L%d", i+1), sku, l.Qty, LineExchange, pts))
+			continue
+		}
 		amount := sku.Price.Mul(decimal.NewFromInt(int64(l.Qty))).RoundBank(mu)
 		levelAmount := amount.Mul(factor).RoundBank(mu)
-		cat := ""
-		if sku.CategoryID != nil {
-			cat = string(*sku.CategoryID)
-		}
-		q.Lines = append(q.Lines, QuoteLine{LineID: fmt.Sprintf("L%d", i+1), SKUID: l.SKUID, ProductID: string(sku.ProductID), CategoryID: cat,
-			Title: sku.Title, SKUCode: sku.Code, Spec: sku.Spec, Image: sku.Image, Qty: l.Qty, UnitPrice: sku.Price,
-			Amount: amount, LevelDiscount: amount.Sub(levelAmount), Paid: levelAmount})
+		line := newLine(fmt.Sprintf("L%d", i+1), sku, l.Qty, LineSale, 0)
+		line.UnitPrice, line.Amount, line.LevelDiscount, line.Paid = sku.Price, amount, amount.Sub(levelAmount), levelAmount
+		q.Lines = append(q.Lines, line)
 	}
 	if err := v.Err(); err != nil {
 		return Quote{}, nil, err
@@ -181,17 +210,32 @@ func (s *Service) quote(ctx context.Context, tx *db.Tx, memberID identity.Member
 	if len(short) > 0 {
 		return Quote{}, nil, &errs.Error{Code: errs.InsufficientStock, Message: "not enough stock", Fields: short}
 	}
+	if q.ExchangePoints > 0 {
+		have, err := s.Members.AvailablePoints(ctx, tx, memberID)
+		if err != nil {
+			return Quote{}, nil, err
+		}
+		if have < q.ExchangePoints {
+			return Quote{}, nil, insufficientPoints(have, q.ExchangePoints)
+		}
+	}
 
 	// Promotions, by priority inside the promotions capability.
 	if s.Promotions != nil {
-		pl := make([]PromotionLine, len(q.Lines))
-		for i, l := range q.Lines {
-			pl[i] = PromotionLine{LineID: l.LineID, ProductID: l.ProductID, SKUID: l.SKUID, CategoryID: l.CategoryID,
-				Quantity: int64(l.Qty), UnitPrice: l.UnitPrice, Amount: l.Paid}
+		// Exchange lines are paid in points: promotions do not see them.
+		pl := make([]PromotionLine, 0, len(q.Lines))
+		for _, l := range q.Lines {
+			if l.Kind == LineSale {
+				pl = append(pl, PromotionLine{LineID: l.LineID, ProductID: l.ProductID, SKUID: l.SKUID, CategoryID: l.CategoryID,
+					Quantity: int64(l.Qty), UnitPrice: l.UnitPrice, Amount: l.Paid})
+			}
 		}
-		res, err := s.Promotions.Apply(ctx, tx, memberID, string(level.ID), pl, s.now())
-		if err != nil {
-			return Quote{}, nil, err
+		var res PromotionResult
+		if len(pl) > 0 {
+			res, err = s.Promotions.Apply(ctx, tx, memberID, string(level.ID), pl, s.now())
+			if err != nil {
+				return Quote{}, nil, err
+			}
 		}
 		for i := range q.Lines {
 			d, ok := res.PerLine[q.Lines[i].LineID]
@@ -203,6 +247,9 @@ func (s *Service) quote(ctx context.Context, tx *db.Tx, memberID identity.Member
 			q.Lines[i].Paid = q.Lines[i].Paid.Sub(d)
 		}
 		q.Promotions = append(q.Promotions, res.Adjustments...)
+		if err := s.addGifts(ctx, tx, &q, res.Gifts, wanted); err != nil {
+			return Quote{}, nil, err
+		}
 	}
 
 	// Coupon: on the lines after promotions, spread over the lines in its
@@ -270,6 +317,62 @@ func (s *Service) quote(ctx context.Context, tx *db.Tx, memberID identity.Member
 	q.ExpiresAt = expires.UTC().Truncate(time.Second)
 	q.Signature = sign(set.QuoteKey, q)
 	return q, addr, nil
+}
+
+// newLine is a line of sku at price 0; the caller prices a sale.
+func newLine(id string, sku catalog.SKUView, qty int, kind LineKind, points int64) QuoteLine {
+	cat := ""
+	if sku.CategoryID != nil {
+		cat = string(*sku.CategoryID)
+	}
+	return QuoteLine{LineID: id, SKUID: string(sku.SKUID), ProductID: string(sku.ProductID), CategoryID: cat,
+		Title: sku.Title, SKUCode: sku.Code, Spec: sku.Spec, Image: sku.Image, Qty: qty, Kind: kind, Points: points,
+		UnitPrice: decimal.Zero, Amount: decimal.Zero, LevelDiscount: decimal.Zero, Paid: decimal.Zero}
+}
+
+func insufficientPoints(have, need int64) error {
+	return &errs.Error{Code: errs.InvalidState, Message: "not enough points", Fields: []errs.FieldError{{
+		Field: "points", Code: "insufficient_points", Message: fmt.Sprintf("the exchange needs %d points; the balance is %d", need, max(have, 0))}}}
+}
+
+// addGifts adds the promotions' gifts as lines at price 0, each shown as an
+// adjustment of its campaign. A gift whose SKU is gone, off sale or short of
+// stock (counting what the cart itself takes) is left out, and its
+// adjustment says so: a missing gift never fails the order.
+func (s *Service) addGifts(ctx context.Context, tx *db.Tx, q *Quote, gifts []Gift, wanted map[string]int) error {
+	if len(gifts) == 0 {
+		return nil
+	}
+	ids := make([]catalog.SKUID, len(gifts))
+	for i, g := range gifts {
+		ids[i] = catalog.SKUID(g.SKUID)
+	}
+	views, err := s.Catalog.SKUsForQuote(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]catalog.SKUView, len(views))
+	for _, v := range views {
+		byID[string(v.SKUID)] = v
+	}
+	for _, g := range gifts {
+		adj := Adjustment{CampaignID: g.CampaignID, Name: g.CampaignName, Plugin: g.Plugin, LineIDs: []string{}, Amount: decimal.Zero, Reason: g.Reason, Gift: true}
+		sku, ok := byID[g.SKUID]
+		switch {
+		case !ok || sku.Status != catalog.OnSale:
+			adj.Note = "the gift is no longer available"
+		case int64(sku.Stock) < int64(wanted[g.SKUID])+g.Quantity:
+			adj.Note = fmt.Sprintf("the gift %s is out of stock", sku.Title)
+		default:
+			wanted[g.SKUID] += int(g.Quantity)
+			line := newLine(fmt.Sprintf("L%d", len(q.Lines)+1), sku, int(g.Quantity), LineGift, 0)
+			line.CampaignID = g.CampaignID
+			q.Lines = append(q.Lines, line)
+			adj.LineIDs = []string{line.LineID}
+		}
+		q.Promotions = append(q.Promotions, adj)
+	}
+	return nil
 }
 
 func paidOf(lines []QuoteLine) []decimal.Decimal {

@@ -77,7 +77,11 @@ func (s *Service) paidOrders(ctx context.Context, tx *db.Tx, os []Order) ([]dist
 		for _, l := range o.Lines {
 			d := dist[l.SKUID]
 			mode := d.Mode
-			if mode == "" {
+			switch {
+			case l.Kind == LineGift || l.Kind == LineExchange:
+				// No money changed hands for it: nothing to earn commission on.
+				mode = "none"
+			case mode == "":
 				mode = "default"
 			}
 			cat := ""

@@ -133,6 +133,17 @@ func TestProductPage(t *testing.T) {
 		t.Errorf("english page: %s", res.Header)
 	}
 
+	// Points goods offer "Redeem with points" (checkout with the exchange flag, in app.js).
+	if strings.Contains(html, `id="redeem"`) {
+		t.Errorf("a product without a points price offers redeeming")
+	}
+	e.Must(200, apptest.Req{Method: "PATCH", Path: "/api/v1/admin/products/" + string(p.ID), Token: shop.OwnerToken, Tenant: shop.Slug,
+		Body: map[string]any{"points_price": 300}})
+	res = e.DoHost(host, apptest.Req{Method: "GET", Path: "/p/" + string(p.ID) + "?lang=zh-CN"})
+	if !strings.Contains(string(res.Body), `value="exchange" id="redeem">积分兑换 · 300 积分`) {
+		t.Errorf("points goods page without the redeem action: %s", res.Body)
+	}
+
 	// Home and category pages.
 	res = e.DoHost(host, apptest.Req{Method: "GET", Path: "/"})
 	if res.Status != 200 || !strings.Contains(string(res.Body), "纯棉圆领T恤") || !strings.Contains(string(res.Body), "服装") {

@@ -156,7 +156,9 @@
       if (!s) return;
       var qty = Math.max(1, Math.min(9999, parseInt($('#qty').value, 10) || 1));
       var line = { sku_id: s.id, product_id: P.id, title: P.title, spec: s.text, price: s.price, image: s.image || P.image, qty: qty };
-      if (go === 'checkout') { sessionStorage.setItem('banyan_buynow', JSON.stringify([line])); location.href = '/checkout?buynow=1'; return; }
+      // "Redeem with points" checks out the line as a points exchange.
+      if (go === 'exchange') line.exchange = true;
+      if (go === 'checkout' || go === 'exchange') { sessionStorage.setItem('banyan_buynow', JSON.stringify([line])); location.href = '/checkout?buynow=1'; return; }
       var btn = ev.submitter; btn.disabled = true;
       addToCart(s.id, qty).then(function () { btn.textContent = '✓ ' + M.add_to_cart; })
         .catch(function (e) { alert(problemText(e)); }).then(function () { btn.disabled = false; });
@@ -252,14 +254,15 @@
         st.quote = q; st.body = body;
         var row = function (k, v, neg) { return Number(v) ? '<tr><td>' + esc(k) + '</td><td class="r">' + (neg ? '−' : '') + money(v) + '</td></tr>' : ''; };
         $('#quote').innerHTML = '<table>' + q.lines.map(function (l) {
-          return '<tr><td>' + esc(l.title) + ' <span class="muted">' + esc(l.spec) + ' ×' + l.qty + '</span></td><td class="r">' + money(l.amount) + '</td></tr>';
-        }).join('') + row('Goods 商品金额', q.goods_amount) + row((q.level_name || 'Member') + ' 会员价', q.level_discount, true) +
-          (q.promotions || []).map(function (p) { return row(p.name, p.amount, true); }).join('') +
+          var price = l.kind === 'exchange' ? l.points + ' 积分 points' : l.kind === 'gift' ? '赠品 gift' : money(l.amount);
+          return '<tr><td>' + esc(l.title) + ' <span class="muted">' + esc(l.spec) + ' ×' + l.qty + '</span></td><td class="r">' + esc(price) + '</td></tr>';
+        }).join('') + (q.exchange_points ? '<tr><td>Points due 兑换积分</td><td class="r">' + q.exchange_points + '</td></tr>' : '') + row('Goods 商品金额', q.goods_amount) + row((q.level_name || 'Member') + ' 会员价', q.level_discount, true) +
+          (q.promotions || []).map(function (p) { return p.note ? '<tr><td colspan="2" class="muted">' + esc(p.name + ': ' + p.note) + '</td></tr>' : row(p.name, p.amount, true); }).join('') +
           row('Coupon 优惠券', q.coupon_discount, true) + row('Points 积分抵扣 (' + q.points_used + ')', q.points_amount, true) +
           '<tr><td>Shipping 运费</td><td class="r">' + money(q.shipping && q.shipping.fee) + '</td></tr>' +
           '<tr><th>Total 实付</th><th class="r">' + money(q.total) + '</th></tr></table>';
         $('#total').textContent = '¥' + money(q.total);
-        $('#place').disabled = !st.address || !$('input[name=provider]:checked');
+        $('#place').disabled = !st.address || (Number(q.total) > 0 && !$('input[name=provider]:checked'));
       }).catch(function (e) { $('#quote').textContent = ''; $('#qerr').textContent = problemText(e); });
     }
     $('#place').addEventListener('click', function () {
@@ -270,6 +273,8 @@
       api('POST', '/orders', body, { 'Idempotency-Key': st.key }).then(function (o) {
         // placing the order removed its lines from the member's cart
         sessionStorage.removeItem('banyan_buynow');
+        // Points goods with nothing to pay in money are paid on creation.
+        if (o.state === 'paid') { location.href = '/me/orders/' + encodeURIComponent(o.id); return; }
         return pay(o.id || (o.order && o.order.id));
       }).catch(function (e) {
         $('#qerr').textContent = problemText(e); $('#place').disabled = false;
@@ -277,8 +282,8 @@
       });
     });
     // buy now: the one line; else the cart's valid lines (invalid ones stay in the cart)
-    (buynow && buynow.length ? Promise.resolve({ lines: buynow.map(function (l) { return { sku_id: l.sku_id, qty: l.qty, valid: true }; }) }) : cart()).then(function (c) {
-      lines = (c.lines || []).filter(function (l) { return l.valid; }).map(function (l) { return { sku_id: l.sku_id, qty: l.qty }; });
+    (buynow && buynow.length ? Promise.resolve({ lines: buynow.map(function (l) { return { sku_id: l.sku_id, qty: l.qty, exchange: l.exchange, valid: true }; }) }) : cart()).then(function (c) {
+      lines = (c.lines || []).filter(function (l) { return l.valid; }).map(function (l) { return { sku_id: l.sku_id, qty: l.qty, exchange: l.exchange || undefined }; });
       if (!lines.length) { $('#quote').textContent = M.cart_empty; return; }
       return addresses().then(quote);
     }).catch(function (e) { $('#qerr').textContent = problemText(e); });
