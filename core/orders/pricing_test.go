@@ -1,7 +1,6 @@
 package orders_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -14,7 +13,6 @@ import (
 	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/promotions"
-	"github.com/banyanmall/banyan/core/tenancy"
 )
 
 // owner is a request by the shop's owner.
@@ -210,10 +208,6 @@ func (f *fixture) stockOf(t testing.TB, sku string) int {
 		t.Fatalf("stock of %s: %v", sku, err)
 	}
 	return v[0].Stock
-}
-
-func (f *fixture) ctx() context.Context {
-	return tenancy.With(context.Background(), tenancy.Tenant{ID: tenancy.TenantID(f.shop.ID), Slug: f.shop.Slug, Currency: "CNY"})
 }
 
 func wantProblem(t testing.TB, res *apptest.Resp, status int, field, code string) {
