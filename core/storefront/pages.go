@@ -19,7 +19,7 @@ import (
 
 // assetVersion is part of the static URLs, so that they can be cached
 // forever; bump it when static/ changes.
-const assetVersion = "v4"
+const assetVersion = "v5"
 
 const visitorCookie = "banyan_vid" // shared with the shop API (recommendations)
 

@@ -422,8 +422,10 @@
             return '<tr><td>' + (l.image ? '<img src="' + esc(l.image) + '" width="48" height="48" alt="">' : '') + '</td><td>' + esc(l.title) + ' <span class="muted">' + esc(l.spec || '') + ' ×' + l.qty + '</span></td><td class="r">' + money(l.paid_amount || l.amount) + '</td></tr>';
           }).join('') + '<tr><td></td><th>Total 实付</th><th class="r">¥' + money(o.total) + '</th></tr></table></section>' +
           (ships.length ? '<section class="sec"><h2>Shipping 物流</h2>' + ships.map(function (s) {
-            return '<p>' + esc(s.carrier || '') + ' ' + esc(s.tracking_no || '') + '</p>' + ((s.tracking || []).length ? '<ul class="timeline">' + s.tracking.map(function (e) {
-              return '<li>' + esc(e.description || e.status || '') + '<div class="muted">' + esc((e.at || e.time || '').slice(0, 16).replace('T', ' ')) + '</div></li>';
+            // carrier_name: the shop's name for the carrier; tracking_url: its tracking page (an http(s) URL checked by the server).
+            var link = /^https?:\/\//.test(s.tracking_url || '') ? ' <a href="' + esc(s.tracking_url) + '" target="_blank" rel="noopener noreferrer">Track 查询物流</a>' : '';
+            return '<p>' + esc(s.carrier_name || s.carrier || '') + ' ' + esc(s.tracking_no || '') + link + '</p>' + ((s.tracking || []).length ? '<ul class="timeline">' + s.tracking.map(function (e) {
+              return '<li>' + esc(e.description || e.status || '') + (e.location ? ' · ' + esc(e.location) : '') + '<div class="muted">' + esc((e.at || e.time || '').slice(0, 16).replace('T', ' ')) + '</div></li>';
             }).join('') + '</ul>' : '');
           }).join('') + '</section>' : '') +
           (refunds.length ? '<section class="sec"><h2>Refunds 退款</h2><table>' + refunds.map(function (r) {
