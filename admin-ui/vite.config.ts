@@ -67,5 +67,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts'],
     css: false,
     server: { deps: { inline: ['element-plus'] } },
+    // Mounting Element Plus components takes < 1 s on an idle machine but
+    // went past vitest's 5 s default on a loaded 2-core one.
+    testTimeout: 30_000,
   },
 })
