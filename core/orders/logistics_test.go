@@ -247,7 +247,7 @@ func TestCarriers(t *testing.T) {
 		t.Fatalf("a refused shipment changed the order: %s", got.State)
 	}
 	f.ship(t, o.ID, "DEPPON", "DP 1/2")
-	f.ship(t, f.paidOrder(t, "c-2"), "ZTO", "Z2")
+	f.ship(t, f.offlinePaidOrder(t, "c-2"), "ZTO", "Z2")
 	var mine struct {
 		Parcels []struct {
 			Carrier, CarrierName, TrackingNo, TrackingURL string
@@ -277,8 +277,8 @@ func TestCarriers(t *testing.T) {
 	}
 }
 
-// paidOrder places and pays an order of one unit and returns its id.
-func (f *fixture) paidOrder(t *testing.T, key string) string {
+// offlinePaidOrder places and marks paid (offline) an order of one unit and returns its id.
+func (f *fixture) offlinePaidOrder(t *testing.T, key string) string {
 	t.Helper()
 	o := f.place(t, 1, key)
 	f.markPaid(t, o.ID)
@@ -474,7 +474,7 @@ func (f *fixture) otherShopOrderNo(t *testing.T, g *fixture) string {
 	var a struct{ ID string }
 	res.Decode(t, &a)
 	g.address = a.ID
-	id := g.paidOrder(t, "other-1")
+	id := g.offlinePaidOrder(t, "other-1")
 	g.ship(t, id, "SF", "OT1")
 	return g.get(t, id).OrderNo
 }
