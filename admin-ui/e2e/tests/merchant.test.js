@@ -198,6 +198,12 @@ describe('merchant console', () => {
       ['after-sales', '.el-table', 'a20-after-sales'],
       // the shop's carriers, seeded with the usual ones on first use
       ['carriers', '[data-test="carriers"] .el-table__row', 'a21-carriers'],
+      ['distribution/settings', '[data-test=depth]', 'a21-distribution-settings'],
+      ['distribution/grades', '.el-table', 'a22-distributor-grades'],
+      ['distribution/team', '.page-header .el-select', 'a23-distributor-team'],
+      ['distribution/simulator', '[data-test=run-simulation]', 'a24-commission-simulator'],
+      ['finance/reconciliation', '[data-test=rec-matched]', 'a25-reconciliation'],
+      ['settings', '[data-test=banners]', 'a26-settings-banners'],
     ]) {
       await page.goto(`${BASE}/admin/merchant/${path}`)
       await page.locator(ready).first().waitFor()
@@ -205,6 +211,46 @@ describe('merchant console', () => {
       await shot(page, name)
       assert.equal(await errors.count(), 0, `error shown on ${path}: ${await errors.allInnerTexts()}`)
     }
+  })
+
+  it('saves distribution settings with depth 3, creates a grade and runs the simulator', async () => {
+    await page.goto(`${BASE}/admin/merchant/distribution/settings`)
+    const depth = page.locator('[data-test=depth]')
+    await depth.waitFor()
+    // The legal limit: only 1, 2 or 3 levels are offered.
+    assert.equal(await depth.locator('.el-radio-button').count(), 3)
+    // A server field error shows next to its field.
+    const fee = page.locator('.el-form-item', { hasText: '手续费（%）' })
+    await fee.locator('input').fill('25')
+    await page.locator('[data-test=save-dist-settings]').click()
+    await fee.locator('.el-form-item__error').waitFor()
+    await shot(page, 'a27-distribution-settings-error')
+    await fee.locator('input').fill('0.5')
+    await depth.locator('.el-radio-button', { hasText: '3' }).click()
+    await page.locator('[data-test=save-dist-settings]').click()
+    await toast(page, '已保存')
+    await page.reload()
+    await depth.locator('.el-radio-button.is-active', { hasText: '3' }).waitFor()
+    assert.equal(await fee.locator('input').inputValue(), '0.5')
+
+    await page.goto(`${BASE}/admin/merchant/distribution/grades`)
+    await page.locator('[data-test=new-grade]').click()
+    await fill(page, '.el-dialog:visible [data-test=grade-name]', '金牌推广员')
+    // Depth 3: three levels to set.
+    await fill(page, '.el-dialog:visible [data-test=grade-rate-1]', '12')
+    await fill(page, '.el-dialog:visible [data-test=grade-rate-2]', '6')
+    await fill(page, '.el-dialog:visible [data-test=grade-rate-3]', '2.5')
+    await page.locator('.el-dialog:visible [data-test=save-grade]').click()
+    const grade = page.locator('.el-table__row', { hasText: '金牌推广员' })
+    await grade.waitFor()
+    assert.match(await grade.innerText(), /12%[\s\S]*6%[\s\S]*2\.5%/)
+    await shot(page, 'a28-distributor-grade')
+
+    await page.goto(`${BASE}/admin/merchant/distribution/simulator`)
+    await page.locator('[data-test=run-simulation]').click()
+    await page.locator('[data-test=sim-orders]').waitFor()
+    assert.equal(await page.locator('.el-message--error').count(), 0)
+    await shot(page, 'a29-commission-simulation')
   })
 
   it('shows a trial balance that balances', async () => {

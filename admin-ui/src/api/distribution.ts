@@ -71,3 +71,86 @@ export const listWithdrawals = (q: Q = {}): Promise<Page<Withdrawal>> => http.ge
 export const approveWithdrawal = (wid: string): Promise<Withdrawal> => http.post(`/admin/withdrawals/${id(wid)}/approve`, undefined, T)
 export const rejectWithdrawal = (wid: string, reason: string): Promise<Withdrawal> => http.post(`/admin/withdrawals/${id(wid)}/reject`, { reason }, T)
 export const markWithdrawalPaid = (wid: string, reference: string): Promise<Withdrawal> => http.post(`/admin/withdrawals/${id(wid)}/mark-paid`, { reference }, T)
+
+// --- settings, grades, team tree, simulator (issue 7 screens)
+
+/** GET/PUT /admin/distribution-settings. Money fields are decimal strings. */
+export interface DistributionSettings {
+  enabled: boolean
+  eligibility: 'anyone' | 'after_first_purchase' | 'after_spending' | 'application' | 'designated' | (string & {})
+  spending_threshold: string
+  binding_mode: 'first_visit' | 'registration' | 'first_order' | (string & {})
+  lock_days: number
+  rebind_policy: 'permanent' | 'for_days' | 'latest_link_wins' | (string & {})
+  rebind_days: number
+  depth: number
+  commission_base: string
+  self_purchase: boolean
+  freeze_days: number
+  settlement_cycle: 'daily' | 'weekly' | (string & {})
+  withdrawal_min: string
+  withdrawal_fee_fixed: string
+  withdrawal_fee_percent: string
+  withdrawal_daily_limit: string
+  channels: string[] | null
+  auto_approve_below: string
+  second_approver_above: string
+  payment_plugin: string
+  commission_plugin: string
+}
+
+export interface Grade {
+  id: string
+  name: string
+  rank: number
+  /** Fractions per level, index 0 = level 1. */
+  rates: string[] | null
+  min_team_size: number
+  min_referred_sales: string
+}
+export type GradeInput = Omit<Grade, 'id' | 'rates'> & { rates: string[] }
+
+export interface TeamNode {
+  member_id: string
+  name: string
+  /** 1 = referred by the distributor directly. */
+  level: number
+  referrer_id: string
+  bound_at: string
+  is_distributor: boolean
+  /** Members this one referred, within the shop's depth. */
+  children: number
+}
+
+export interface DistributorOverview {
+  distributor: Distributor
+  balances: Record<string, string>
+  team: { depth: number; total: number; levels: { level: number; count: number }[] | null }
+}
+
+export interface SimulationInput {
+  plugin: string
+  config?: unknown
+  from: string
+  to: string
+}
+export interface Simulation {
+  plugin: string
+  orders: number
+  distributors: { member_id: string; would_earn: string; paid: string; difference: string; commissions: number }[] | null
+  would_earn: string
+  paid: string
+  difference: string
+  note: string
+}
+
+export const getSettings = (): Promise<DistributionSettings> => http.get('/admin/distribution-settings', T)
+export const putSettings = (s: DistributionSettings): Promise<DistributionSettings> => http.put('/admin/distribution-settings', s, T)
+export const listGrades = (): Promise<Grade[] | null> => http.get('/admin/distributor-grades', T)
+export const createGrade = (g: GradeInput): Promise<Grade> => http.post('/admin/distributor-grades', g, T)
+export const updateGrade = (gid: string, g: GradeInput): Promise<Grade> => http.put(`/admin/distributor-grades/${id(gid)}`, g, T)
+export const deleteGrade = (gid: string): Promise<void> => http.del(`/admin/distributor-grades/${id(gid)}`, T)
+export const getDistributor = (mid: string): Promise<DistributorOverview> => http.get(`/admin/distributors/${id(mid)}`, T)
+export const teamChildren = (mid: string, q: PageParams & { parent?: string } = {}): Promise<Page<TeamNode>> =>
+  http.get(`/admin/distributors/${id(mid)}/team`, { ...T, query: { ...q } })
+export const simulate = (input: SimulationInput): Promise<Simulation> => http.post('/admin/commissions/simulations', input, T)

@@ -67,3 +67,18 @@ export function exportJournal(q: JournalQuery, format: 'csv' | 'xlsx'): Promise<
 }
 export const trialBalance = (): Promise<TrialBalance> => http.get('/admin/finance/trial-balance', T)
 export const reports = (from: string, to: string, group: string): Promise<FinanceReport> => http.get('/admin/finance/reports', { ...T, query: { from, to, group } })
+
+export interface PartyTotals {
+  frozen: string
+  available: string
+}
+/** GET /admin/finance/reconciliation: ledger vs distribution's own totals per distributor. */
+export interface Reconciliation {
+  checked_at: string
+  distributors: number
+  trial_balance_zero: boolean
+  differences: { member_id: string; ledger: PartyTotals; derived: PartyTotals }[] | null
+  ok: boolean
+  derived_available: boolean
+}
+export const reconciliation = (): Promise<Reconciliation> => http.get('/admin/finance/reconciliation', T)

@@ -34,3 +34,14 @@ export function orderStats(from: string, to: string): Promise<OrderStats> {
 export function distributionStats(days: number): Promise<DistributionStats> {
   return http.get('/admin/stats/distribution', { ...T, query: { days } })
 }
+
+export interface TopProducts {
+  from: string
+  to: string
+  time_zone: string
+  items: { product_id: string; title: string; image: string; quantity: number; amount: string; orders: number }[] | null
+}
+/** Best sellers over orders paid in [from, to), net of refunds. */
+export function topProducts(from: string, to: string, limit = 10): Promise<TopProducts> {
+  return http.get('/admin/stats/top-products', { ...T, query: { from, to, limit } })
+}

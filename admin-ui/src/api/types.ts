@@ -93,6 +93,16 @@ export interface ShopSettings {
   timezone: string
   slug: string
   plan: { code: string; name: string } & PlanLimits
+  /** The storefront home's banners, in display order. */
+  banners?: Banner[] | null
+}
+
+/** One storefront banner (shop settings). */
+export interface Banner {
+  image: string
+  link: string
+  title: string
+  sort: number
 }
 
 export interface ShopSettingsPatch {
@@ -102,6 +112,7 @@ export interface ShopSettingsPatch {
   custom_domain?: string
   currency?: string
   timezone?: string
+  banners?: Banner[]
 }
 
 // --- platform -------------------------------------------------------------

@@ -3,6 +3,7 @@ import type { MessageSchema } from './zh-CN'
 import catalogEn from './catalog.en'
 import membersEn from './members.en'
 import logisticsEn from './logistics.en'
+import screensEn from './screens.en'
 
 const en: MessageSchema = {
   app: {
@@ -314,6 +315,7 @@ const en: MessageSchema = {
   ...catalogEn,
   ...membersEn,
   ...logisticsEn,
+  ...screensEn,
 }
 
 export default en

@@ -4,6 +4,7 @@
 import catalogZh from './catalog.zh-CN'
 import membersZh from './members.zh-CN'
 import logisticsZh from './logistics.zh-CN'
+import screensZh from './screens.zh-CN'
 
 const zhCN = {
   app: {
@@ -315,6 +316,7 @@ const zhCN = {
   ...catalogZh,
   ...membersZh,
   ...logisticsZh,
+  ...screensZh,
 }
 
 export default zhCN

@@ -9,7 +9,7 @@
 // route otherwise. Every section must declare a permission (tested).
 import type { Component } from 'vue'
 import { markRaw } from 'vue'
-import { Box, Coin, Connection, DataLine, Discount, Folder, Share, Goods, List, Medal, Setting, Tickets, Ticket, User, UserFilled, Van } from '@element-plus/icons-vue'
+import { Box, Coin, Connection, DataLine, Discount, Folder, Share, Goods, List, Medal, Setting, Tickets, Ticket, User, UserFilled, Van, Operation, Trophy, Histogram, Cpu, Finished } from '@element-plus/icons-vue'
 import type { Console, MenuEntry, Requirement } from '@/utils/permissions'
 
 export interface Section {
@@ -175,6 +175,61 @@ export const sections: Section[] = [
     order: 400,
     group: 'marketing',
     icon: markRaw(Share),
+  },
+  {
+    console: 'merchant',
+    path: 'distribution/settings',
+    name: 'merchant.distributionSettings',
+    titleKey: 'distSettings.title',
+    permission: 'distribution:read',
+    component: () => import('@/views/merchant/DistributionSettingsView.vue'),
+    order: 401,
+    group: 'marketing',
+    icon: markRaw(Operation),
+  },
+  {
+    console: 'merchant',
+    path: 'distribution/grades',
+    name: 'merchant.distributorGrades',
+    titleKey: 'distGrades.title',
+    permission: 'distribution:read',
+    component: () => import('@/views/merchant/DistributorGradesView.vue'),
+    order: 402,
+    group: 'marketing',
+    icon: markRaw(Trophy),
+  },
+  {
+    console: 'merchant',
+    path: 'distribution/team',
+    name: 'merchant.distributorTeam',
+    titleKey: 'team.title',
+    permission: 'distribution:read',
+    component: () => import('@/views/merchant/DistributorTeamView.vue'),
+    order: 403,
+    group: 'marketing',
+    icon: markRaw(Histogram),
+  },
+  {
+    console: 'merchant',
+    path: 'distribution/simulator',
+    name: 'merchant.commissionSimulator',
+    titleKey: 'simulator.title',
+    permission: 'distribution:read',
+    component: () => import('@/views/merchant/CommissionSimulatorView.vue'),
+    order: 404,
+    group: 'marketing',
+    icon: markRaw(Cpu),
+  },
+  {
+    console: 'merchant',
+    path: 'finance/reconciliation',
+    name: 'merchant.reconciliation',
+    titleKey: 'reconciliation.title',
+    permission: 'finance:read',
+    component: () => import('@/views/merchant/ReconciliationView.vue'),
+    order: 61,
+    group: 'trade',
+    icon: markRaw(Finished),
   },
   {
     console: 'merchant',
