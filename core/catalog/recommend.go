@@ -110,8 +110,12 @@ func (w *SalesCountWorker) Work(ctx context.Context, job *river.Job[SalesCountAr
 		// the snapshot it started with, so two overlapping recounts could
 		// write back an older, smaller count (seen in CI). The count taken
 		// after the locks are held sees every purchase committed before.
+		// FOR NO KEY UPDATE (what the UPDATE takes anyway), not FOR UPDATE:
+		// it still serialises recounts, but does not block the foreign-key
+		// checks (FOR KEY SHARE) of order lines and purchases that every
+		// checkout of a best seller makes on the same product row.
 		if _, err := tx.ExecContext(ctx, `
-SELECT id FROM products WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+SELECT id FROM products WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
 			tid(ctx), pqIDs(job.Args.Products)); err != nil {
 			return err
 		}

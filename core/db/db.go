@@ -2,7 +2,8 @@
 // set, which is what makes forced Row-Level Security work: every tenant
 // transaction starts with set_config('app.tenant_id', $1, true), local to the
 // transaction, so nothing leaks through the pool. A transaction without a
-// tenant sees no tenant-owned rows at all.
+// tenant sees no tenant-owned rows at all. The BEGIN and the set_config
+// travel to the server in one message (begin.go).
 package db
 
 import (
@@ -23,6 +24,9 @@ import (
 // DB is the application's connection pool (as the non-owner app role).
 type DB struct {
 	*sqlx.DB
+	// oneTripBegin: the pool's connections come from connector (Open), so
+	// BEGIN and set_config travel together (begin.go).
+	oneTripBegin bool
 }
 
 // Tx is a transaction; services pass it to their lowercase store helpers.
@@ -36,10 +40,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, err := sqlx.Open("postgres", dsn)
+	pc, err := pq.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("db open: %w", err)
 	}
+	x := sqlx.NewDb(sql.OpenDB(connector{pc}), "postgres")
 	x.SetMaxOpenConns(40)
 	x.SetMaxIdleConns(40)
 	x.SetConnMaxIdleTime(5 * time.Minute)
@@ -49,7 +54,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("db ping: %w", err)
 	}
-	return &DB{DB: x}, nil
+	return &DB{DB: x, oneTripBegin: true}, nil
 }
 
 func withDefaults(dsn string) (string, error) {
@@ -95,12 +100,16 @@ func (d *DB) InPlatform(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (d *DB) run(ctx context.Context, tenant string, fn func(tx *Tx) error) error {
-	tx, err := d.BeginTxx(ctx, nil)
+	bctx := ctx
+	if tenant != "" && d.oneTripBegin {
+		bctx = context.WithValue(ctx, beginTenantKey{}, tenant)
+	}
+	tx, err := d.BeginTxx(bctx, nil)
 	if err != nil {
 		return fmt.Errorf("db begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after commit
-	if tenant != "" {
+	if tenant != "" && !d.oneTripBegin {
 		if _, err := tx.ExecContext(ctx, `SELECT set_config('app.tenant_id', $1, true)`, tenant); err != nil {
 			return fmt.Errorf("db set tenant: %w", err)
 		}

@@ -119,6 +119,73 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
+// procCPU answers the CPU seconds (user + system) of the processes pids so
+// far, read from /proc; processes that are gone or unreadable count 0.
+func procCPU(pids []int) float64 {
+	var ticks int64
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// The fields after the command name (which may hold spaces) start
+		// after the last ')': state is field 3, utime 14, stime 15.
+		fs := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fs) > 12 {
+			u, _ := strconv.ParseInt(fs[11], 10, 64)
+			s, _ := strconv.ParseInt(fs[12], 10, 64)
+			ticks += u + s
+		}
+	}
+	return float64(ticks) / 100 // USER_HZ is 100 on Linux
+}
+
+// pluginPIDs answers the plugin processes this process started.
+func pluginPIDs() []int {
+	me := strconv.Itoa(os.Getpid())
+	var out []int
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		fs := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fs) > 1 && fs[1] == me {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// backendPIDs answers the PostgreSQL backends serving database name (only
+// meaningful when the server runs on this machine, as in make bench).
+func backendPIDs(b *testing.B, name string) []int {
+	a, err := sql.Open("postgres", os.Getenv("BANYAN_TEST_PG"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	var pids []int
+	rows, err := a.Query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			b.Fatal(err)
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
 func percentile(d []time.Duration, p float64) time.Duration {
 	if len(d) == 0 {
 		return 0
@@ -183,7 +250,7 @@ func BenchmarkCheckout(b *testing.B) {
 	pgb := newPgbench(b)
 	var tpsSum, tps, p99Sum float64
 	var allLat []time.Duration
-	var cpu float64
+	var cpu, pgCPU, plugCPU float64
 	var total int64
 	for r := range rounds {
 		if pgb != nil {
@@ -196,6 +263,10 @@ func BenchmarkCheckout(b *testing.B) {
 		var lat []time.Duration
 		var n atomic.Int64
 		c0 := cpuSeconds()
+		// Backends that exist before the round count from their CPU then;
+		// those the pool opens during it count from zero.
+		pg0 := backendPIDs(b, f.e.DB.Name)
+		pgBefore, plugBefore := procCPU(pg0), procCPU(pluginPIDs())
 		start := time.Now()
 		deadline := start.Add(secs)
 		var wg sync.WaitGroup
@@ -216,6 +287,8 @@ func BenchmarkCheckout(b *testing.B) {
 		wg.Wait()
 		el := time.Since(start).Seconds()
 		cpu += cpuSeconds() - c0
+		pgCPU += procCPU(backendPIDs(b, f.e.DB.Name)) - pgBefore
+		plugCPU += procCPU(pluginPIDs()) - plugBefore
 		total += n.Load()
 		tps += float64(n.Load()) / el
 		allLat = append(allLat, lat...)
@@ -227,6 +300,8 @@ func BenchmarkCheckout(b *testing.B) {
 	b.ReportMetric(float64(p50.Microseconds())/1000, "p50_ms")
 	b.ReportMetric(float64(p99.Microseconds())/1000, "p99_ms")
 	b.ReportMetric(cpu/float64(total), "cpu_s/checkout")
+	b.ReportMetric(pgCPU/float64(total), "pg_cpu_s/checkout")
+	b.ReportMetric(plugCPU/float64(total), "plugin_cpu_s/checkout")
 	b.ReportMetric(share1, "plugin_share_of_p50")
 	b.ReportMetric(calls1, "plugin_calls_1line")
 	b.ReportMetric(calls50, "plugin_calls_50lines")

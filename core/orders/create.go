@@ -69,46 +69,65 @@ func (s *Service) CreateOrder(ctx context.Context, memberID identity.MemberID, k
 	h := sha256.Sum256(canon)
 	hash := h[:]
 
-	if o, ok, err := s.byKey(ctx, memberID, key, hash); ok || err != nil {
-		return o, false, err
-	}
-	var id OrderID
+	// One transaction looks the key up, creates the order when it is new
+	// and reads it back: a checkout's order step used to take three (and
+	// nine more round trips).
+	var o Order
+	created := false
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		var err error
-		id, err = s.create(ctx, tx, memberID, key, hash, in)
-		return err
+		id, known, err := s.byKey(ctx, tx, memberID, key, hash)
+		if err != nil {
+			return err
+		}
+		if known {
+			o, err = s.getTx(ctx, tx, id, "")
+			return err
+		}
+		if id, err = s.create(ctx, tx, memberID, key, hash, in); err != nil {
+			return err
+		}
+		created = true
+		// A new order has no payments, refunds or parcels yet.
+		if o, err = s.load(ctx, tx, id, false); err != nil {
+			return err
+		}
+		return s.fillEvents(ctx, tx, &o)
 	})
 	if errors.Is(err, errKeyTaken) {
-		o, _, err := s.byKey(ctx, memberID, key, hash)
-		return o, false, err
+		// A concurrent request with the key won; its order is committed.
+		created = false
+		err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
+			id, _, err := s.byKey(ctx, tx, memberID, key, hash)
+			if err == nil {
+				o, err = s.getTx(ctx, tx, id, "")
+			}
+			return err
+		})
 	}
 	if err != nil {
 		return Order{}, false, err
 	}
-	o, err := s.Get(ctx, id, "")
-	return o, true, err
+	return o, created, nil
 }
 
-// byKey finds the order of an idempotency key; a different body is an error.
-func (s *Service) byKey(ctx context.Context, memberID identity.MemberID, key string, hash []byte) (Order, bool, error) {
+// byKey finds the order of an idempotency key (known false when there is
+// none); the same key with a different body is an error.
+func (s *Service) byKey(ctx context.Context, tx *db.Tx, memberID identity.MemberID, key string, hash []byte) (id OrderID, known bool, err error) {
 	var row struct {
 		ID   OrderID `db:"id"`
 		Hash []byte  `db:"request_hash"`
 	}
-	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		return tx.GetContext(ctx, &row, `SELECT id, request_hash FROM orders WHERE tenant_id = $1 AND member_id = $2 AND idempotency_key = $3`, tid(ctx), memberID, key)
-	})
+	err = tx.GetContext(ctx, &row, `SELECT id, request_hash FROM orders WHERE tenant_id = $1 AND member_id = $2 AND idempotency_key = $3`, tid(ctx), memberID, key)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Order{}, false, nil
+		return "", false, nil
 	}
 	if err != nil {
-		return Order{}, false, err
+		return "", false, err
 	}
 	if string(row.Hash) != string(hash) {
-		return Order{}, true, errs.E(errs.IdempotencyReused, "this Idempotency-Key was used for another request")
+		return "", true, errs.E(errs.IdempotencyReused, "this Idempotency-Key was used for another request")
 	}
-	o, err := s.Get(ctx, row.ID, "")
-	return o, true, err
+	return row.ID, true, nil
 }
 
 var orderNoEnc = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
@@ -139,10 +158,7 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.Membe
 		return "", &errs.Error{Code: errs.QuoteChanged, Message: "the price changed since the quote; ask for a new one",
 			Fields: []errs.FieldError{{Field: "quote_signature", Code: "changed", Message: fmt.Sprintf("the total is now %s", q.Total)}}}
 	}
-	set, err := s.settings(ctx, tx)
-	if err != nil {
-		return "", err
-	}
+	set := q.settings // read by the pipeline in this transaction
 	id := OrderID(uuid.NewString())
 	var referrer *string
 	if s.Distribution != nil {

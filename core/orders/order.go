@@ -132,19 +132,14 @@ func (s *Service) Get(ctx context.Context, id OrderID, memberID identity.MemberI
 	var o Order
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		var err error
-		o, err = s.load(ctx, tx, id, false)
-		if err != nil {
-			return err
-		}
-		if memberID != "" && o.MemberID != string(memberID) {
-			return errs.E(errs.NotFound, "order not found")
-		}
-		return s.fill(ctx, tx, &o)
+		o, err = s.getTx(ctx, tx, id, memberID)
+		return err
 	})
 	return o, err
 }
 
-func (s *Service) load(ctx context.Context, tx *db.Tx, id OrderID, lock bool) (Order, error) {
+// loadHead reads the order row without its lines.
+func (s *Service) loadHead(ctx context.Context, tx *db.Tx, id OrderID, lock bool) (Order, error) {
 	q := `SELECT ` + orderCols + ` FROM orders WHERE tenant_id = $1 AND id = $2`
 	if lock {
 		q += ` FOR UPDATE`
@@ -153,6 +148,26 @@ func (s *Service) load(ctx context.Context, tx *db.Tx, id OrderID, lock bool) (O
 	if err := tx.GetContext(ctx, &o, q, tid(ctx), id); err != nil {
 		return o, db.NotFound(err, "order")
 	}
+	return o, nil
+}
+
+// getTx is Get in the caller's transaction.
+func (s *Service) getTx(ctx context.Context, tx *db.Tx, id OrderID, memberID identity.MemberID) (Order, error) {
+	o, err := s.load(ctx, tx, id, false)
+	if err != nil {
+		return o, err
+	}
+	if memberID != "" && o.MemberID != string(memberID) {
+		return Order{}, errs.E(errs.NotFound, "order not found")
+	}
+	return o, s.fill(ctx, tx, &o)
+}
+
+func (s *Service) load(ctx context.Context, tx *db.Tx, id OrderID, lock bool) (Order, error) {
+	o, err := s.loadHead(ctx, tx, id, lock)
+	if err != nil {
+		return o, err
+	}
 	if err := tx.SelectContext(ctx, &o.Lines, `SELECT `+lineCols+` FROM order_lines WHERE tenant_id = $1 AND order_id = $2 ORDER BY position`, tid(ctx), id); err != nil {
 		return o, fmt.Errorf("order lines: %w", err)
 	}
@@ -160,9 +175,8 @@ func (s *Service) load(ctx context.Context, tx *db.Tx, id OrderID, lock bool) (O
 }
 
 func (s *Service) fill(ctx context.Context, tx *db.Tx, o *Order) error {
-	if err := tx.SelectContext(ctx, &o.Events, `SELECT kind, from_state, to_state, actor, actor_id, note, at FROM order_events
-WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, tid(ctx), o.ID); err != nil {
-		return fmt.Errorf("order events: %w", err)
+	if err := s.fillEvents(ctx, tx, o); err != nil {
+		return err
 	}
 	if err := tx.SelectContext(ctx, &o.Payments, `SELECT `+paymentCols+` FROM payments WHERE tenant_id = $1 AND order_id = $2 ORDER BY created_at`, tid(ctx), o.ID); err != nil {
 		return fmt.Errorf("order payments: %w", err)
@@ -182,6 +196,15 @@ WHERE p.tenant_id = $1 AND p.order_id = $2 ORDER BY p.shipped_at, p.id`, tid(ctx
 		if err := tx.SelectContext(ctx, &p.Tracking, `SELECT at, status, description, location FROM tracking_events WHERE tenant_id = $1 AND parcel_id = $2 ORDER BY at, id`, tid(ctx), p.ID); err != nil {
 			return fmt.Errorf("tracking: %w", err)
 		}
+	}
+	return nil
+}
+
+// fillEvents reads the order's timeline.
+func (s *Service) fillEvents(ctx context.Context, tx *db.Tx, o *Order) error {
+	if err := tx.SelectContext(ctx, &o.Events, `SELECT kind, from_state, to_state, actor, actor_id, note, at FROM order_events
+WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, tid(ctx), o.ID); err != nil {
+		return fmt.Errorf("order events: %w", err)
 	}
 	return nil
 }

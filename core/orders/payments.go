@@ -106,7 +106,7 @@ func (s *Service) Pay(ctx context.Context, id OrderID, memberID identity.MemberI
 	)
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		var err error
-		o, err = s.load(ctx, tx, id, true)
+		o, err = s.loadHead(ctx, tx, id, true) // paying needs no lines
 		if err != nil {
 			return err
 		}

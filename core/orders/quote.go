@@ -114,6 +114,10 @@ type Quote struct {
 	Total             decimal.Decimal `json:"total"`
 	ExpiresAt         time.Time       `json:"expires_at"`
 	Signature         string          `json:"signature"`
+
+	// settings are the order settings the pipeline read (not part of the
+	// quote's JSON or signature); order creation reuses them.
+	settings settingsRow
 }
 
 func (in *QuoteInput) validate() error {
@@ -316,6 +320,7 @@ func (s *Service) quote(ctx context.Context, tx *db.Tx, memberID identity.Member
 	q.Total = sum(paidOf(q.Lines)).Add(q.Shipping.Fee)
 	q.ExpiresAt = expires.UTC().Truncate(time.Second)
 	q.Signature = sign(set.QuoteKey, q)
+	q.settings = set
 	return q, addr, nil
 }
 
