@@ -316,3 +316,41 @@ func TestImportXLSX10k(t *testing.T) {
 		}
 	}
 }
+
+// TestShopImageUpload: the merchant uploads a banner or logo image and gets
+// the URL it is served at; a file that is not an image is refused and a role
+// without settings:write cannot upload.
+func TestShopImageUpload(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t)
+	shop := e.Signup("img-shop")
+	img := image.NewRGBA(image.Rect(0, 0, 8, 3))
+	img.Set(2, 1, color.RGBA{B: 255, A: 255})
+	var pngBuf bytes.Buffer
+	if err := png.Encode(&pngBuf, img); err != nil {
+		t.Fatal(err)
+	}
+	var up struct {
+		URL string `json:"url"`
+	}
+	e.Must(201, multipartReq(t, shop, "/api/v1/admin/images", "file", "banner.png", pngBuf.Bytes(), nil)).Decode(t, &up)
+	if !strings.HasPrefix(up.URL, "/uploads/"+shop.ID+"/") || !strings.HasSuffix(up.URL, ".png") {
+		t.Fatalf("url %q", up.URL)
+	}
+	served := e.Must(200, apptest.Req{Method: "GET", Path: up.URL})
+	if served.Header.Get("Content-Type") != "image/png" || !bytes.Equal(served.Body, pngBuf.Bytes()) {
+		t.Fatalf("served %v", served.Header)
+	}
+	// The URL is accepted as a banner image.
+	e.Must(200, apptest.Req{Method: "PATCH", Path: "/api/v1/admin/settings", Token: shop.OwnerToken, Tenant: shop.Slug,
+		Body: map[string]any{"banners": []map[string]any{{"image": up.URL, "link": "/", "title": "上新", "sort": 10}}}})
+
+	res := e.Must(422, multipartReq(t, shop, "/api/v1/admin/images", "file", "evil.png", []byte("<svg onload=alert(1)>"), nil))
+	if problemFields(t, res)["file"] != "not_an_image" {
+		t.Fatalf("text as image: %s", res)
+	}
+	support, _ := e.AddStaff(shop, "support")
+	req := multipartReq(t, shop, "/api/v1/admin/images", "file", "banner.png", pngBuf.Bytes(), nil)
+	req.Token = support
+	e.Must(403, req)
+}

@@ -52,6 +52,9 @@ func init() {
 		Route{Name: "uploadProductImage", Method: "POST", Path: "/api/v1/admin/products/{id}/images", Access: TenantStaff, Perm: "catalog:write", Fixture: "product",
 			Summary: "Upload an image (multipart/form-data, field file: JPEG, PNG, WebP or GIF, at most 5 MiB) and append it to the product's images",
 			Resp:    catalog.Product{}, MaxBody: 6 << 20, H: (*Server).handleUploadImage},
+		Route{Name: "uploadShopImage", Method: "POST", Path: "/api/v1/admin/images", Access: TenantStaff, Perm: "settings:write", Status: 201,
+			Summary: "Upload an image for the shop's branding or banners (multipart/form-data, field file: JPEG, PNG, WebP or GIF, at most 5 MiB); answers its URL",
+			Resp:    UploadedImage{}, MaxBody: 6 << 20, H: (*Server).handleUploadShopImage},
 		Route{Name: "importProducts", Method: "POST", Path: "/api/v1/admin/products/import", Access: TenantStaff, Perm: "catalog:write", Status: 202,
 			Summary: "Import products and SKUs from CSV or XLSX (multipart/form-data: file; dry_run=true answers 200 with the report and changes nothing; else 202 with the job)",
 			Resp:    catalog.ImportJob{}, MaxBody: 32 << 20, H: (*Server).handleImport},
@@ -276,6 +279,23 @@ func (s *Server) handleUploadImage(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	return writeJSON(w, http.StatusOK, p)
+}
+
+// UploadedImage is where an uploaded image is served.
+type UploadedImage struct {
+	URL string `json:"url"`
+}
+
+func (s *Server) handleUploadShopImage(w http.ResponseWriter, r *http.Request) error {
+	_, data, err := formFile(r, "file")
+	if err != nil {
+		return err
+	}
+	u, err := s.Catalog.StoreImage(r.Context(), bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, UploadedImage{URL: u})
 }
 
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -141,34 +142,14 @@ func ImageType(head []byte) (contentType, ext string, err error) {
 }
 
 // AddImage stores an uploaded image and appends it to the product's images.
-// The content is sniffed, never trusted from the client; at most
-// MaxImageSize bytes.
 func (s *Service) AddImage(ctx context.Context, id ProductID, r io.Reader) (Product, error) {
 	if !tenancy.ValidUUID(string(id)) {
 		return Product{}, notFound("product")
 	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxImageSize+1))
-	if err != nil {
-		return Product{}, errs.Field("file", "unreadable", "the upload could not be read")
-	}
-	switch {
-	case len(data) == 0:
-		return Product{}, errs.Field("file", "empty", "the file is empty")
-	case len(data) > MaxImageSize:
-		return Product{}, errs.Field("file", "too_large", fmt.Sprintf("an image is at most %d MiB", MaxImageSize>>20))
-	}
-	_, ext, err := ImageType(data[:min(512, len(data))])
+	u, err := s.StoreImage(ctx, r)
 	if err != nil {
 		return Product{}, err
 	}
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	name := hex.EncodeToString(b) + ext
-	tenant := tid(ctx)
-	if err := s.Uploads.Save(ctx, tenant, name, bytes.NewReader(data)); err != nil {
-		return Product{}, err
-	}
-	u := UploadURL(tenant, name)
 	var out Product
 	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		var n int
@@ -189,7 +170,7 @@ WHERE tenant_id = $1 AND id = $2 RETURNING cardinality(images)`, tid(ctx), id, u
 		return audit.Record(ctx, tx, tid(ctx), "product.image_add", "product", string(id), map[string]string{"image": u})
 	})
 	if err != nil {
-		_ = s.Uploads.Remove(ctx, tenant, name)
+		_ = s.Uploads.Remove(ctx, tid(ctx), path.Base(u))
 	}
 	return out, err
 }
@@ -244,4 +225,32 @@ func (s *Service) removeUploads(ctx context.Context, urls []string) {
 			_ = s.Uploads.Remove(ctx, tenant, strings.TrimPrefix(u, prefix))
 		}
 	}
+}
+
+// StoreImage keeps an uploaded image of the shop (a product's, a banner's,
+// the logo) and returns the URL it is served at. The content is sniffed,
+// never trusted from the client; at most MaxImageSize bytes.
+func (s *Service) StoreImage(ctx context.Context, r io.Reader) (string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxImageSize+1))
+	if err != nil {
+		return "", errs.Field("file", "unreadable", "the upload could not be read")
+	}
+	switch {
+	case len(data) == 0:
+		return "", errs.Field("file", "empty", "the file is empty")
+	case len(data) > MaxImageSize:
+		return "", errs.Field("file", "too_large", fmt.Sprintf("an image is at most %d MiB", MaxImageSize>>20))
+	}
+	_, ext, err := ImageType(data[:min(512, len(data))])
+	if err != nil {
+		return "", err
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	name := hex.EncodeToString(b) + ext
+	tenant := tid(ctx)
+	if err := s.Uploads.Save(ctx, tenant, name, bytes.NewReader(data)); err != nil {
+		return "", err
+	}
+	return UploadURL(tenant, name), nil
 }

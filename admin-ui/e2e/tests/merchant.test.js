@@ -5,7 +5,7 @@
 // live progress bar).
 import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, it } from 'node:test'
-import { BASE, PNG_1PX, api, confirmBox, field, fill, launch, shot, toast, uniq } from './lib.js'
+import { BASE, PNG_1PX, PORT, api, confirmBox, field, fill, launch, shot, toast, uniq } from './lib.js'
 
 describe('merchant console', () => {
   let b
@@ -210,6 +210,35 @@ describe('merchant console', () => {
       await page.waitForLoadState('networkidle')
       await shot(page, name)
       assert.equal(await errors.count(), 0, `error shown on ${path}: ${await errors.allInnerTexts()}`)
+    }
+  })
+
+  it('uploads a home banner and the storefront home shows it', async () => {
+    await page.goto(`${BASE}/admin/merchant/settings`)
+    const card = page.locator('[data-test=banners]')
+    await card.waitFor()
+    await card.locator('[data-test=add-banner]').click()
+    await card
+      .locator('[data-test=banner-upload] input[type=file]')
+      .last()
+      .setInputFiles({ name: 'banner.png', mimeType: 'image/png', buffer: PNG_1PX })
+    // The server answers the stored image's URL, which fills the image field.
+    const img = card.locator('img.thumb').last()
+    await img.waitFor()
+    const src = await img.getAttribute('src')
+    assert.match(src, /^\/uploads\/[0-9a-f-]+\/[0-9a-f]+\.png$/)
+    await card.locator('[data-test=save-banners]').click()
+    await toast(page, '已保存')
+    await shot(page, 'a26b-banner-uploaded')
+    const home = await b.page()
+    try {
+      await home.goto(`http://${slug}.localhost:${PORT}/`)
+      const banner = home.locator(`img[src="${src}"]`)
+      await banner.waitFor()
+      assert.ok(await banner.getAttribute('width'), 'the banner image has its size set')
+      await shot(home, 'a26c-storefront-banner')
+    } finally {
+      await home.close()
     }
   })
 

@@ -33,3 +33,9 @@ export function getSettings(): Promise<ShopSettings> {
 export function updateSettings(patch: ShopSettingsPatch): Promise<ShopSettings> {
   return http.patch('/admin/settings', patch, T)
 }
+/** Uploads a branding or banner image; answers the URL it is served at. */
+export function uploadShopImage(file: Blob, name = 'image'): Promise<{ url: string }> {
+  const fd = new FormData()
+  fd.append('file', file, name)
+  return http.post('/admin/images', fd, T)
+}

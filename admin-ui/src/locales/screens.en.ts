@@ -114,6 +114,7 @@ const screensEn: ScreensMessages = {
     title: 'Home banners',
     hint: 'Up to 10, shown on the storefront home; 750×300 images work best.',
     add: 'Add banner',
+    upload: 'Upload',
     image: 'Image',
     imageHint: 'An https image URL or an uploaded path (/uploads/…)',
     link: 'Link',

@@ -113,6 +113,7 @@ const screensZh = {
     title: '首页轮播图',
     hint: '最多 10 张，显示在店铺首页；图片建议 750×300。',
     add: '添加轮播图',
+    upload: '上传',
     image: '图片',
     imageHint: 'https 图片地址或上传后的路径（/uploads/…）',
     link: '链接',
