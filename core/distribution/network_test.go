@@ -105,8 +105,9 @@ type overview struct {
 		Code     string `json:"code"`
 		Link     string `json:"link"`
 	} `json:"distributor"`
-	Balances distribution.Balances `json:"balances"`
-	Referrer *struct {
+	Balances   distribution.Balances        `json:"balances"`
+	Withdrawal distribution.WithdrawalTerms `json:"withdrawal"`
+	Referrer   *struct {
 		ReferrerID string `json:"referrer_id"`
 	} `json:"referrer"`
 }
@@ -392,6 +393,10 @@ func TestThreeLevelNetwork(t *testing.T) {
 	n.member(200, d3Token, "GET", "/api/v1/shop/distributor", nil).Decode(t, &me)
 	if !me.Balances.Frozen.Equal(want[d3]) {
 		t.Fatalf("D3's own page: frozen %s", me.Balances.Frozen)
+	}
+	// ... and the shop's withdrawal terms the storefront offers.
+	if w := me.Withdrawal; strings.Join(w.Channels, ",") != "alipay,sandbox" || !w.Min.Equal(dec("5")) || !w.FeePercent.Equal(dec("1")) {
+		t.Fatalf("D3's withdrawal terms %+v", w)
 	}
 
 	// A partial refund before the window closes: each commission loses

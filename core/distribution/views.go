@@ -15,10 +15,21 @@ import (
 
 // Overview is what a distributor sees of themself, and the admin's detail.
 type Overview struct {
-	Distributor Distributor `json:"distributor"`
-	Balances    Balances    `json:"balances"`
-	Team        Team        `json:"team"`
-	Referrer    *Binding    `json:"referrer"`
+	Distributor Distributor     `json:"distributor"`
+	Balances    Balances        `json:"balances"`
+	Team        Team            `json:"team"`
+	Referrer    *Binding        `json:"referrer"`
+	Withdrawal  WithdrawalTerms `json:"withdrawal"`
+}
+
+// WithdrawalTerms are the shop's rules a distributor sees before asking for
+// a withdrawal: the channels offered and what it costs.
+type WithdrawalTerms struct {
+	Channels   []string        `json:"channels"`
+	Min        decimal.Decimal `json:"min"`
+	FeeFixed   decimal.Decimal `json:"fee_fixed"`
+	FeePercent decimal.Decimal `json:"fee_percent"`
+	DailyLimit decimal.Decimal `json:"daily_limit"`
 }
 
 // Overview returns a distributor's record, balances (from the ledger) and team.
@@ -36,6 +47,8 @@ func (s *Service) Overview(ctx context.Context, member string) (Overview, error)
 		if err != nil {
 			return err
 		}
+		o.Withdrawal = WithdrawalTerms{Channels: st.Channels, Min: st.WithdrawalMin, FeeFixed: st.WithdrawalFeeFixed,
+			FeePercent: st.WithdrawalFeePercent, DailyLimit: st.WithdrawalDailyLimit}
 		if o.Team, err = s.team(ctx, tx, member, st.Depth); err != nil {
 			return err
 		}

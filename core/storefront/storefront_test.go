@@ -232,7 +232,7 @@ func TestSearchSitemapRobots(t *testing.T) {
 	if res := e.DoHost(host, apptest.Req{Method: "GET", Path: "/checkout"}); !strings.Contains(string(res.Body), "店铺暂未开通在线支付") {
 		t.Error("checkout without a payment plugin does not say so")
 	}
-	res = e.DoHost(host, apptest.Req{Method: "GET", Path: "/static/v5/app.js"})
+	res = e.DoHost(host, apptest.Req{Method: "GET", Path: "/static/v6/app.js"})
 	if res.Status != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
 		t.Errorf("app.js: %d %s", res.Status, res.Header)
 	}

@@ -457,6 +457,21 @@
   };
 
   // ------------------------------------------------------------- distributor centre
+  // The channels the shop offers for withdrawals (its distribution settings).
+  var CHANNELS = { wechat: '微信 WeChat', alipay: '支付宝 Alipay', bank: '银行卡 Bank' };
+  function channelOptions(w) {
+    var list = (w && w.channels && w.channels.length) ? w.channels : Object.keys(CHANNELS);
+    return list.map(function (c) { return '<option value="' + esc(c) + '">' + esc(CHANNELS[c] || c) + '</option>'; }).join('');
+  }
+  function withdrawalRules(w) {
+    if (!w) return '';
+    var parts = [];
+    if (Number(w.min) > 0) parts.push('Min 最低 ' + money(w.min));
+    if (Number(w.fee_fixed) > 0 || Number(w.fee_percent) > 0) parts.push('Fee 手续费 ' + money(w.fee_fixed || 0) + ' + ' + String(Number(w.fee_percent || 0)) + '%');
+    if (Number(w.daily_limit) > 0) parts.push('Daily limit 每日上限 ' + money(w.daily_limit));
+    return parts.length ? '<p class="muted" id="wdrules">' + esc(parts.join(' · ')) + '</p>' : '';
+  }
+
   pages.distributor = function () {
     if (document.querySelector('.soon') || needLogin()) return;
     var box = $('#dist');
@@ -482,7 +497,7 @@
           '<section class="sec"><h2>Link 推广链接</h2><p class="muted">' + esc(d.code) + '</p><input readonly value="' + esc(link) + '" id="link"><p class="row"><button class="btn alt" id="copy">Copy 复制</button></p><div class="row" id="qr"></div></section>' +
           '<section class="sec"><h2>Team 我的团队 (' + ((o.team && o.team.total) || 0) + ')</h2><div id="team" class="muted"></div></section>' +
           '<section class="sec"><h2>Commissions 佣金明细</h2><div id="comm" class="muted"></div></section>' +
-          '<section class="sec"><h2>Withdraw 提现</h2><form id="wd"><div class="row"><input name="amount" inputmode="decimal" placeholder="0.00" required><select name="channel"><option value="wechat">微信 WeChat</option><option value="alipay">支付宝 Alipay</option><option value="bank">银行卡 Bank</option></select></div>' +
+          '<section class="sec"><h2>Withdraw 提现</h2><form id="wd"><div class="row"><input name="amount" inputmode="decimal" placeholder="0.00" required><select name="channel">' + channelOptions(o.withdrawal) + '</select></div>' + withdrawalRules(o.withdrawal) +
           '<div class="row"><input name="account" placeholder="Account 账号" required><input name="name" placeholder="Name 姓名" required></div><p><button class="btn">OK</button></p></form><p id="wderr" class="err"></p><div id="wds" class="muted"></div></section>';
         $('#copy').onclick = function () { $('#link').select(); (navigator.clipboard ? navigator.clipboard.writeText(link) : Promise.resolve(document.execCommand('copy'))); };
         Promise.all([img('/distributor/qrcode.png', 'QR', 200, 200), img('/distributor/poster.png', 'poster', 240, 360)]).then(function (x) { $('#qr').innerHTML = x.join(''); });
