@@ -426,3 +426,27 @@ func TestCallerDeadlineIsNotThePluginsFault(t *testing.T) {
 		t.Errorf("status %+v", s)
 	}
 }
+
+// A plugin that crashes is logged as an error; the exit of a process the host
+// ended itself (closing, or killing a hung call) is expected and logged at info.
+func TestExitLogLevels(t *testing.T) {
+	logs := &logBuffer{}
+	h := newHost(t, pluginDir(t, "testplugin"), Options{Logger: slog.New(slog.NewJSONHandler(logs, nil)), MinBackoff: 10 * time.Millisecond})
+	c, _ := h.Commission("testplugin")
+	ctx := context.Background()
+	if _, err := c.Compute(ctx, order(`{}`, map[string]string{"crash": "yes"})); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("crash: %v", err)
+	}
+	waitFor(t, 10*time.Second, "the restart", func() bool { return statusOf(h, "testplugin").State == StateUp })
+	h.Close()
+	exits := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &rec); err == nil && rec.Msg == exitMessage {
+			exits[rec.Level]++
+		}
+	}
+	if exits["ERROR"] != 1 || exits["INFO"] < 1 {
+		t.Fatalf("exit records by level %v, want the crash at ERROR and the shutdown at INFO\n%s", exits, logs.String())
+	}
+}

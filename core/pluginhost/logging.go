@@ -14,18 +14,26 @@ import (
 
 // hclogToSlog gives go-plugin an hclog.Logger that writes into l. go-plugin
 // logs its own doings at debug and trace; warnings and errors (a plugin's
-// panic, a failed handshake) are what the host wants to see.
-func hclogToSlog(l *slog.Logger) hclog.Logger {
+// panic, a failed handshake) are what the host wants to see. killed reports
+// whether the host itself ended the process: go-plugin then still logs the
+// exit ("signal: killed") as an error, which is expected and logged at info.
+func hclogToSlog(l *slog.Logger, killed func() bool) hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{
 		Name:       "go-plugin",
 		Level:      hclog.Warn,
 		JSONFormat: true,
-		Output:     hclogSink{l},
+		Output:     hclogSink{l: l, killed: killed},
 	})
 }
 
 // hclogSink re-emits hclog's JSON lines as slog records.
-type hclogSink struct{ l *slog.Logger }
+type hclogSink struct {
+	l      *slog.Logger
+	killed func() bool
+}
+
+// exitMessage is what go-plugin logs when a plugin process ends.
+const exitMessage = "plugin process exited"
 
 var hclogLevels = map[string]slog.Level{
 	"trace": slog.LevelDebug - 4,
@@ -46,6 +54,11 @@ func (s hclogSink) Write(b []byte) (int, error) {
 		level = slog.LevelInfo
 	}
 	msg := str(entry["@message"])
+	// Only our own SIGKILL: a crash ("exit status 2") stays an error even
+	// when the host has cleaned up after it by then.
+	if msg == exitMessage && level > slog.LevelInfo && str(entry["error"]) == "signal: killed" && s.killed != nil && s.killed() {
+		level = slog.LevelInfo
+	}
 	keys := make([]string, 0, len(entry))
 	for k := range entry {
 		if !strings.HasPrefix(k, "@") {

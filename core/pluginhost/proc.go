@@ -32,10 +32,12 @@ type instance struct {
 	impl   any
 	pid    int
 	dead   atomic.Bool
+	killed *atomic.Bool // the host ended the process (its exit is expected)
 }
 
 // kill ends the process at once: a hung plugin gets no graceful shutdown.
 func (in *instance) kill() {
+	in.killed.Store(true)
 	if in.pid > 0 {
 		if p, err := os.FindProcess(in.pid); err == nil {
 			_ = p.Kill()
@@ -82,7 +84,8 @@ func newProc(h *Host, f Found) *proc {
 // start launches a process and dispenses its implementation.
 func (p *proc) start() (*instance, error) {
 	cfg := pluginclient.Config(p.found.Path, p.found.Checksum)
-	cfg.Logger = hclogToSlog(p.log)
+	killed := new(atomic.Bool)
+	cfg.Logger = hclogToSlog(p.log, killed.Load)
 	cfg.Stderr = &lineWriter{l: p.log}
 	cfg.SyncStderr = &lineWriter{l: p.log}
 	cfg.SyncStdout = &lineWriter{l: p.log}
@@ -90,15 +93,17 @@ func (p *proc) start() (*instance, error) {
 	client := plugin.NewClient(cfg)
 	rpc, err := client.Client()
 	if err != nil {
+		killed.Store(true)
 		client.Kill()
 		return nil, err
 	}
 	impl, err := pluginclient.Dispense(rpc, p.found.Manifest.Kind)
 	if err != nil {
+		killed.Store(true)
 		client.Kill()
 		return nil, err
 	}
-	in := &instance{client: client, impl: impl}
+	in := &instance{client: client, impl: impl, killed: killed}
 	if rc := client.ReattachConfig(); rc != nil {
 		in.pid = rc.Pid
 	}
