@@ -24,22 +24,30 @@ import (
 type beginTenantKey struct{}
 
 // connector wraps lib/pq's so that its connections begin tenant
-// transactions in one round trip.
-type connector struct{ pq *pq.Connector }
+// transactions in one round trip and keep their prepared statements
+// (stmtcache.go; stmtCache 0 turns that off).
+type connector struct {
+	pq        *pq.Connector
+	stmtCache int
+}
 
 func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	cn, err := c.pq.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &conn{cn}, nil
+	return &conn{Conn: cn, stmts: newStmtCache(c.stmtCache)}, nil
 }
 
 func (c connector) Driver() driver.Driver { return c.pq.Driver() }
 
 // conn is a lib/pq connection; every optional interface database/sql looks
-// for is passed through, and BeginTx learns the tenant.
-type conn struct{ driver.Conn }
+// for is passed through, BeginTx learns the tenant, and statements with
+// arguments run prepared (stmts is nil when the cache is off).
+type conn struct {
+	driver.Conn
+	stmts *stmtCache
+}
 
 var errNotSupported = errors.New("db: driver connection lacks an expected interface")
 
@@ -122,6 +130,9 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if c.stmts != nil && cacheable(query, args) {
+		return c.cachedExec(ctx, query, args)
+	}
 	if e, ok := c.Conn.(driver.ExecerContext); ok {
 		return e.ExecContext(ctx, query, args)
 	}
@@ -129,6 +140,9 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 }
 
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if c.stmts != nil && cacheable(query, args) {
+		return c.cachedQuery(ctx, query, args)
+	}
 	if q, ok := c.Conn.(driver.QueryerContext); ok {
 		return q.QueryContext(ctx, query, args)
 	}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -36,7 +37,7 @@ type Tx = sqlx.Tx
 // when the URL does not say otherwise: measured 68% → 82% of pgbench on the
 // same statements (DESIGN.md §9).
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	dsn, err := withDefaults(dsn)
+	dsn, cache, err := withDefaults(dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +45,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db open: %w", err)
 	}
-	x := sqlx.NewDb(sql.OpenDB(connector{pc}), "postgres")
+	x := sqlx.NewDb(sql.OpenDB(connector{pq: pc, stmtCache: cache}), "postgres")
 	x.SetMaxOpenConns(40)
 	x.SetMaxIdleConns(40)
 	x.SetConnMaxIdleTime(5 * time.Minute)
@@ -57,12 +58,27 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{DB: x, oneTripBegin: true}, nil
 }
 
-func withDefaults(dsn string) (string, error) {
+// withDefaults answers the DSN lib/pq gets and the size of each
+// connection's statement cache (stmtcache.go), which it takes out of the
+// URL: `statement_cache=off` or `=N`.
+func withDefaults(dsn string) (string, int, error) {
 	u, err := url.Parse(dsn)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", fmt.Errorf("db: DATABASE_URL must be a postgres:// URL")
+		return "", 0, fmt.Errorf("db: DATABASE_URL must be a postgres:// URL")
 	}
 	q := u.Query()
+	cache := defaultStmtCache
+	if v := q.Get("statement_cache"); v != "" {
+		switch n, err := strconv.Atoi(v); {
+		case v == "off":
+			cache = 0
+		case err != nil || n < 0:
+			return "", 0, fmt.Errorf("db: statement_cache in DATABASE_URL must be off or a number, not %q", v)
+		default:
+			cache = n
+		}
+		q.Del("statement_cache")
+	}
 	if q.Get("binary_parameters") == "" {
 		q.Set("binary_parameters", "yes")
 	}
@@ -70,7 +86,7 @@ func withDefaults(dsn string) (string, error) {
 		q.Set("sslmode", "disable")
 	}
 	u.RawQuery = q.Encode()
-	return u.String(), nil
+	return u.String(), cache, nil
 }
 
 // InTenant runs fn in a transaction scoped to the tenant in ctx. It fails
@@ -154,7 +170,7 @@ func NotFound(err error, what string) error {
 // notification until ctx ends. Used to tell every replica that authorization
 // policies changed.
 func Listen(ctx context.Context, dsn, channel string, fn func(payload string)) error {
-	dsn, err := withDefaults(dsn)
+	dsn, _, err := withDefaults(dsn)
 	if err != nil {
 		return err
 	}
