@@ -59,6 +59,10 @@ func New(tb testing.TB, opts ...Option) *Env {
 		tb.Fatalf("start app: %v", err)
 	}
 	srv := httptest.NewServer(a.Handler)
+	// Keep a connection per concurrent caller alive, as browsers and apps
+	// do: the default keeps 2 idle per host, so concurrent tests and the
+	// checkout benchmark opened a new TCP connection for most requests.
+	srv.Client().Transport.(*http.Transport).MaxIdleConnsPerHost = 64
 	tb.Cleanup(func() {
 		srv.Close()
 		a.Close()
