@@ -83,7 +83,8 @@ func (s *Service) CreateOrder(ctx context.Context, memberID identity.MemberID, k
 			o, err = s.getTx(ctx, tx, id, "")
 			return err
 		}
-		if id, err = s.create(ctx, tx, memberID, key, hash, in); err != nil {
+		var stock []catalog.Line
+		if id, stock, err = s.create(ctx, tx, memberID, key, hash, in); err != nil {
 			return err
 		}
 		created = true
@@ -91,7 +92,12 @@ func (s *Service) CreateOrder(ctx context.Context, memberID identity.MemberID, k
 		if o, err = s.load(ctx, tx, id, false); err != nil {
 			return err
 		}
-		return s.fillEvents(ctx, tx, &o)
+		if err = s.fillEvents(ctx, tx, &o); err != nil {
+			return err
+		}
+		// Stock last: its row lock (the same SKU row for every buyer of a
+		// best seller) is held until commit, so nothing else waits behind it.
+		return s.Catalog.Reserve(ctx, tx, stock)
 	})
 	if errors.Is(err, errKeyTaken) {
 		// A concurrent request with the key won; its order is committed.
@@ -141,21 +147,21 @@ func newOrderNo(t time.Time) string {
 	return t.Format("20060102") + orderNoEnc.EncodeToString(b)
 }
 
-func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.MemberID, key string, hash []byte, in CreateInput) (OrderID, error) {
+func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.MemberID, key string, hash []byte, in CreateInput) (OrderID, []catalog.Line, error) {
 	now := s.now()
 	if now.After(in.ExpiresAt) {
-		return "", &errs.Error{Code: errs.QuoteChanged, Message: "the quote expired; ask for a new one",
+		return "", nil, &errs.Error{Code: errs.QuoteChanged, Message: "the quote expired; ask for a new one",
 			Fields: []errs.FieldError{{Field: "quote_expires_at", Code: "expired", Message: "the quote expired"}}}
 	}
 	if in.ExpiresAt.After(now.Add(QuoteTTL + time.Minute)) {
-		return "", errs.Field("quote_expires_at", "invalid", "not the expiry of a quote")
+		return "", nil, errs.Field("quote_expires_at", "invalid", "not the expiry of a quote")
 	}
 	q, addr, err := s.quote(ctx, tx, memberID, in.quoteInput(), in.ExpiresAt)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if q.Signature != in.Signature {
-		return "", &errs.Error{Code: errs.QuoteChanged, Message: "the price changed since the quote; ask for a new one",
+		return "", nil, &errs.Error{Code: errs.QuoteChanged, Message: "the price changed since the quote; ask for a new one",
 			Fields: []errs.FieldError{{Field: "quote_signature", Code: "changed", Message: fmt.Sprintf("the total is now %s", q.Total)}}}
 	}
 	set := q.settings // read by the pipeline in this transaction
@@ -164,7 +170,7 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.Membe
 	if s.Distribution != nil {
 		r, err := s.Distribution.BindForOrder(ctx, tx, memberID, in.ReferralCode)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if r != "" {
 			referrer = &r
@@ -186,10 +192,10 @@ VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $1
 		q.PromotionDiscount, q.CouponDiscount, q.PointsAmount, q.Shipping.Fee, q.Total, coupon, q.PointsUsed, string(addrJSON), string(quoteJSON),
 		referrer, in.Remark, deadline, now, q.ExchangePoints)
 	if db.IsUnique(err, "orders_idempotency_key") {
-		return "", errKeyTaken
+		return "", nil, errKeyTaken
 	}
 	if err != nil {
-		return "", fmt.Errorf("insert order: %w", err)
+		return "", nil, fmt.Errorf("insert order: %w", err)
 	}
 	lines, _ := json.Marshal(q.Lines)
 	if _, err := tx.ExecContext(ctx, `
@@ -201,24 +207,16 @@ FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uu
   qty int, unit_price numeric, amount numeric, level_discount numeric, promotion_discount numeric, coupon_discount numeric, points_discount numeric, paid numeric,
   kind text, points bigint, campaign_id text)`,
 		tid(ctx), id, string(lines)); err != nil {
-		return "", fmt.Errorf("insert order lines: %w", err)
-	}
-	// Every line takes stock, gifts and exchanges included.
-	res := make([]catalog.Line, len(q.Lines))
-	for i, l := range q.Lines {
-		res[i] = catalog.Line{SKU: catalog.SKUID(l.SKUID), Qty: l.Qty}
-	}
-	if err := s.Catalog.Reserve(ctx, tx, res); err != nil {
-		return "", err
+		return "", nil, fmt.Errorf("insert order lines: %w", err)
 	}
 	if coupon != nil {
 		if err := s.Marketing.LockCoupon(ctx, tx, memberID, marketing.CouponID(*coupon), string(id)); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
 	if q.PointsUsed > 0 {
 		if err := s.Members.SpendPoints(ctx, tx, memberID, string(id), q.PointsUsed, members.PointsSpend); err != nil {
-			return "", err
+			return "", nil, err
 		}
 	}
 	if q.ExchangePoints > 0 {
@@ -227,10 +225,16 @@ FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uu
 		if err := s.Members.SpendPoints(ctx, tx, memberID, string(id), q.ExchangePoints, members.PointsExchange); err != nil {
 			if errs.Is(err, errs.InvalidState) {
 				have, _ := s.Members.AvailablePoints(ctx, tx, memberID)
-				return "", insufficientPoints(have, q.ExchangePoints)
+				return "", nil, insufficientPoints(have, q.ExchangePoints)
 			}
-			return "", err
+			return "", nil, err
 		}
+	}
+	// Every line takes stock, gifts and exchanges included; the caller
+	// reserves it as the transaction's last statement.
+	stock := make([]catalog.Line, len(q.Lines))
+	for i, l := range q.Lines {
+		stock[i] = catalog.Line{SKU: catalog.SKUID(l.SKUID), Qty: l.Qty}
 	}
 	skus := make([]string, len(in.Lines))
 	for i, l := range in.Lines {
@@ -238,25 +242,25 @@ FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uu
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE tenant_id = $1 AND owner = $2 AND sku_id = ANY($3::uuid[])`,
 		tid(ctx), MemberCart(memberID), pq.Array(skus)); err != nil {
-		return "", fmt.Errorf("empty cart: %w", err)
+		return "", nil, fmt.Errorf("empty cart: %w", err)
 	}
 	if err := s.event(ctx, tx, id, "created", "", PendingPayment, ""); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if q.ExchangePoints > 0 && q.Total.IsZero() {
 		// Points goods with nothing to pay in money (no shipping fee, no
 		// priced line): the points are the payment, so the order is paid now.
 		o, err := s.load(ctx, tx, id, false)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
-		return id, s.markPaid(ctx, tx, o, Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: "points", Amount: decimal.Zero, Currency: q.Currency})
+		return id, stock, s.markPaid(ctx, tx, o, Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: "points", Amount: decimal.Zero, Currency: q.Currency})
 	}
 	if _, err := jobs.Enqueue(ctx, tx, CancelUnpaidArgs{Tenant: jobs.Tenant{TenantID: tid(ctx)}, OrderID: id},
 		&river.InsertOpts{ScheduledAt: deadline}); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return id, nil
+	return id, stock, nil
 }
 
 // event records a transition of an order.

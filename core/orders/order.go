@@ -354,13 +354,6 @@ func (s *Service) cancel(ctx context.Context, tx *db.Tx, o Order, reason string)
 		tid(ctx), o.ID, s.now(), reason); err != nil {
 		return fmt.Errorf("cancel order: %w", err)
 	}
-	lines := make([]catalog.Line, len(o.Lines))
-	for i, l := range o.Lines {
-		lines[i] = catalog.Line{SKU: catalog.SKUID(l.SKUID), Qty: l.Qty}
-	}
-	if err := s.Catalog.Release(ctx, tx, lines); err != nil {
-		return err
-	}
 	member := identity.MemberID(o.MemberID)
 	if o.CouponID != nil {
 		if err := s.Marketing.ReleaseCoupon(ctx, tx, member, marketing.CouponID(*o.CouponID), string(o.ID)); err != nil {
@@ -373,7 +366,16 @@ func (s *Service) cancel(ctx context.Context, tx *db.Tx, o Order, reason string)
 			return err
 		}
 	}
-	return s.event(ctx, tx, o.ID, "cancelled", o.State, Cancelled, reason)
+	if err := s.event(ctx, tx, o.ID, "cancelled", o.State, Cancelled, reason); err != nil {
+		return err
+	}
+	// Stock last, as order creation takes it: the SKU row lock is held
+	// until commit, and every path takes coupon and member locks before it.
+	lines := make([]catalog.Line, len(o.Lines))
+	for i, l := range o.Lines {
+		lines[i] = catalog.Line{SKU: catalog.SKUID(l.SKUID), Qty: l.Qty}
+	}
+	return s.Catalog.Release(ctx, tx, lines)
 }
 
 // ShipInput ships an order in one or more parcels.

@@ -411,11 +411,6 @@ WHERE tenant_id = $1 AND id = $2 AND refunded_amount + $3 <= paid_amount AND ref
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("refund %s would exceed what was paid on order %s", r.ID, o.ID)
 	}
-	if len(restock) > 0 {
-		if err := s.Catalog.Release(ctx, tx, restock); err != nil {
-			return err
-		}
-	}
 	member := identity.MemberID(o.MemberID)
 	full := o.RefundedAmount.Add(r.Amount).Equal(o.PaidAmount)
 	share := decimal.NewFromInt(1)
@@ -458,7 +453,15 @@ WHERE tenant_id = $1 AND id = $2 AND refunded_amount + $3 <= paid_amount AND ref
 			return err
 		}
 	}
-	return s.event(ctx, tx, o.ID, "refunded", "", "", strings.TrimSpace(fmt.Sprintf("%s %s", r.Amount, r.Reason)))
+	if err := s.event(ctx, tx, o.ID, "refunded", "", "", strings.TrimSpace(fmt.Sprintf("%s %s", r.Amount, r.Reason))); err != nil {
+		return err
+	}
+	// Restock last (as order creation and cancelling do): the SKU row lock
+	// is held until commit.
+	if len(restock) > 0 {
+		return s.Catalog.Release(ctx, tx, restock)
+	}
+	return nil
 }
 
 // refundFailedAfterSale puts the after-sales request of a failed refund
