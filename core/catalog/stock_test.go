@@ -192,3 +192,70 @@ func TestRecordPurchaseAndRecommendations(t *testing.T) {
 		t.Fatalf("best sellers %+v", recs)
 	}
 }
+
+// TestSalesCountShared: orders of the same products share one recount job,
+// and purchases racing with the recounts they cause are all counted.
+func TestSalesCountShared(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := e.shop("free")
+	hit := e.product(ctx, "爆款", nil, "10")
+	other := e.product(ctx, "配件", nil, "5")
+	buy := func(ids ...catalog.ProductID) {
+		t.Helper()
+		if err := inTx(t, e.d.App, ctx, func(tx *db.Tx) error {
+			return e.s.RecordPurchase(ctx, tx, "", uuid.NewString(), ids)
+		}); err != nil {
+			t.Error(err)
+		}
+	}
+	// No worker runs yet: ten orders of one product share one job, and
+	// two orders of the same pair share another, whatever their order.
+	for range 10 {
+		buy(hit.ID)
+	}
+	buy(hit.ID, other.ID)
+	buy(other.ID, hit.ID)
+	if n := e.count(`SELECT count(*) FROM river_job WHERE kind = 'catalog_sales_count'`); n != 2 {
+		t.Fatalf("%d recount jobs for 12 orders of two product sets, want 2", n)
+	}
+	// A recount already running may have counted before a new purchase
+	// commits: that purchase gets a follow-up job, and when the follow-up
+	// is running too, a plain one. (The job is made "running" by hand and
+	// left so: no worker owns it.)
+	late := e.product(ctx, "新品", nil, "20")
+	running := func() {
+		t.Helper()
+		if _, err := e.d.Owner.Exec(`UPDATE river_job SET state = 'running', attempted_at = now(), attempt = 1
+WHERE id = (SELECT max(id) FROM river_job WHERE kind = 'catalog_sales_count' AND args->'products' ? $1)`, string(late.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buy(late.ID)
+	running()
+	buy(late.ID)
+	if n := e.count(`SELECT count(*) FROM river_job WHERE kind = 'catalog_sales_count' AND args->'products' ? $1 AND (args->>'after')::bigint > 0`, string(late.ID)); n != 1 {
+		t.Fatalf("%d follow-up jobs after a purchase during a running recount, want 1", n)
+	}
+	running()
+	buy(late.ID)
+	if n := e.count(`SELECT count(*) FROM river_job WHERE kind = 'catalog_sales_count' AND args->'products' ? $1`, string(late.ID)); n != 3 {
+		t.Fatalf("%d recount jobs, want 3 (the running one, its running follow-up, a plain one)", n)
+	}
+	e.runJobs()
+	// 8 buyers × 25 orders while the recounts run.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 25 {
+				buy(hit.ID)
+			}
+		})
+	}
+	wg.Wait()
+	waitFor(t, func() bool {
+		return e.count(`SELECT sales_count FROM products WHERE id = $1`, hit.ID) == 212 &&
+			e.count(`SELECT sales_count FROM products WHERE id = $1`, other.ID) == 2 &&
+			e.count(`SELECT sales_count FROM products WHERE id = $1`, late.ID) == 3
+	})
+}

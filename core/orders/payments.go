@@ -339,8 +339,11 @@ func (s *Service) applyRefundEvent(ctx context.Context, tx *db.Tx, provider stri
 // payment causes, all in tx.
 func (s *Service) markPaid(ctx context.Context, tx *db.Tx, o Order, p Payment) error {
 	now := s.now()
-	if _, err := tx.ExecContext(ctx, `UPDATE orders SET state = 'paid', paid_at = $3, paid_amount = $4 WHERE tenant_id = $1 AND id = $2`,
-		tid(ctx), o.ID, now, p.Amount); err != nil {
+	// The quote's promotions come back with the update (they were a
+	// separate read): the campaigns whose use is recorded below.
+	var used []Adjustment
+	if err := tx.GetContext(ctx, &jsonScan{&used}, `UPDATE orders SET state = 'paid', paid_at = $3, paid_amount = $4 WHERE tenant_id = $1 AND id = $2
+RETURNING coalesce(quote->'promotions', '[]')`, tid(ctx), o.ID, now, p.Amount); err != nil {
 		return fmt.Errorf("mark paid: %w", err)
 	}
 	// Exchange lines cost no money: only what was paid in money (priced
@@ -359,23 +362,12 @@ func (s *Service) markPaid(ctx context.Context, tx *db.Tx, o Order, p Payment) e
 			return err
 		}
 	}
-	products := make([]catalog.ProductID, len(o.Lines))
-	for i, l := range o.Lines {
-		products[i] = catalog.ProductID(l.ProductID)
-	}
 	member := identity.MemberID(o.MemberID)
-	if err := s.Catalog.RecordPurchase(ctx, tx, member, string(o.ID), products); err != nil {
-		return err
-	}
 	if s.Promotions != nil {
-		var q Quote
-		if err := tx.GetContext(ctx, &jsonScan{&q}, `SELECT quote FROM orders WHERE tenant_id = $1 AND id = $2`, tid(ctx), o.ID); err != nil {
-			return err
-		}
 		// Every campaign the order used, gift campaigns included
 		// (promotions.Result.CampaignIDs); a gift left out gave nothing.
 		var ids []string
-		for _, a := range q.Promotions {
+		for _, a := range used {
 			if (!a.Gift || len(a.LineIDs) > 0) && !slices.Contains(ids, a.CampaignID) {
 				ids = append(ids, a.CampaignID)
 			}
@@ -391,7 +383,17 @@ func (s *Service) markPaid(ctx context.Context, tx *db.Tx, o Order, p Payment) e
 			return err
 		}
 	}
-	return s.event(ctx, tx, o.ID, "paid", PendingPayment, Paid, p.Provider+" "+string(p.ID))
+	if err := s.event(ctx, tx, o.ID, "paid", PendingPayment, Paid, p.Provider+" "+string(p.ID)); err != nil {
+		return err
+	}
+	// Last: the sales recount's job row it may lock (see
+	// catalog.RecordPurchase) is shared by every payment of the same
+	// products and stays locked until commit.
+	products := make([]catalog.ProductID, len(o.Lines))
+	for i, l := range o.Lines {
+		products[i] = catalog.ProductID(l.ProductID)
+	}
+	return s.Catalog.RecordPurchase(ctx, tx, member, string(o.ID), products)
 }
 
 // jsonScan scans a jsonb column into v.
