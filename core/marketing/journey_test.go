@@ -109,7 +109,7 @@ func TestMemberJourney(t *testing.T) {
 		if err := e.App.Marketing.ReleaseCoupon(ctx, tx, me, coupon.ID, order2); err != nil {
 			return err
 		}
-		r, err := e.App.Members.RefundPoints(ctx, tx, me, order2, "cancel", decimal.NewFromInt(1))
+		r, err := e.App.Members.RefundPoints(ctx, tx, me, order2, "cancel", members.PointsBack{Share: decimal.NewFromInt(1)})
 		if err == nil && r.Returned != 600 {
 			t.Errorf("refund: %+v", r)
 		}

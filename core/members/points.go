@@ -364,22 +364,34 @@ type PointsRefund struct {
 	Reversed int64 `json:"reversed"` // earned points taken back
 }
 
-// RefundPoints gives back the points an order spent (or exchanged) and takes
-// back the points it earned, in proportion to share, the refunded part of the
-// order (0 < share <= 1; 1 settles whatever is left, so pass 1 for a full
-// refund, a cancellation, or the last partial refund). Idempotent per
-// (order, refundID). Taking earned points back may leave the balance
-// negative when they were already spent: that is a debt later earnings pay,
-// never silently dropped.
-func (s *Service) RefundPoints(ctx context.Context, tx *db.Tx, memberID identity.MemberID, orderID, refundID string, share decimal.Decimal) (PointsRefund, error) {
+// PointsBack is what a refund or a cancellation gives back of an order's
+// points.
+type PointsBack struct {
+	// Share is the refunded part of the money paid (0 ≤ Share ≤ 1): spent
+	// points come back and earned ones are taken back in that proportion;
+	// 1 settles whatever is left (a full refund, a cancellation, or the last
+	// partial refund). 0 when no money comes back.
+	Share decimal.Decimal
+	// Exchange is the points of the points-goods lines coming back (at most
+	// what the order exchanged and has not had back). A money refund of the
+	// other lines never returns exchanged points: the member keeps the goods
+	// those points bought.
+	Exchange int64
+}
+
+// RefundPoints gives back what back says. Idempotent per (order, refundID).
+// Taking earned points back may leave the balance negative when they were
+// already spent: that is a debt later earnings pay, never silently dropped.
+func (s *Service) RefundPoints(ctx context.Context, tx *db.Tx, memberID identity.MemberID, orderID, refundID string, back PointsBack) (PointsRefund, error) {
 	if err := checkOrderID(orderID); err != nil {
 		return PointsRefund{}, err
 	}
 	if refundID == "" || len(refundID) > 64 {
 		return PointsRefund{}, errs.Field("refund_id", "invalid", "1–64 characters naming the refund")
 	}
-	if !share.IsPositive() || share.GreaterThan(decimal.NewFromInt(1)) {
-		return PointsRefund{}, errs.Field("share", "out_of_range", "the refunded share of the order: above 0, at most 1")
+	share := back.Share
+	if share.IsNegative() || share.GreaterThan(decimal.NewFromInt(1)) || back.Exchange < 0 || (share.IsZero() && back.Exchange == 0) {
+		return PointsRefund{}, errs.Field("share", "out_of_range", "the refunded share of the order (0 to 1) or exchanged points to return, not nothing")
 	}
 	st, err := s.lockPoints(ctx, tx, memberID)
 	if err != nil {
@@ -413,7 +425,7 @@ func (s *Service) RefundPoints(ctx context.Context, tx *db.Tx, memberID identity
 		amount int64
 	}{
 		{PointsSpendRefund, part(-all[PointsSpend], all[PointsSpendRefund])},
-		{PointsExchangeRefund, part(-all[PointsExchange], all[PointsExchangeRefund])},
+		{PointsExchangeRefund, min(back.Exchange, -all[PointsExchange]-all[PointsExchangeRefund])},
 		{PointsEarnReversal, -part(all[PointsEarn], -all[PointsEarnReversal])},
 	}
 	for _, m := range moves {

@@ -66,12 +66,14 @@ func (p pointsEnv) quote(id identity.MemberID, amount string, req int64) (int64,
 	return n, a.StringFixed(2)
 }
 
-func (p pointsEnv) refund(id identity.MemberID, order, ref, share string) members.PointsRefund {
+// refund gives back share of the money's points and exchange exchanged
+// points.
+func (p pointsEnv) refund(id identity.MemberID, order, ref, share string, exchange int64) members.PointsRefund {
 	p.t.Helper()
 	var r members.PointsRefund
 	if err := p.tx(func(tx *db.Tx) error {
 		var err error
-		r, err = p.e.App.Members.RefundPoints(p.ctx, tx, id, order, ref, decimal.RequireFromString(share))
+		r, err = p.e.App.Members.RefundPoints(p.ctx, tx, id, order, ref, members.PointsBack{Share: decimal.RequireFromString(share), Exchange: exchange})
 		return err
 	}); err != nil {
 		p.t.Fatal(err)
@@ -167,21 +169,63 @@ func TestPoints(t *testing.T) {
 		if b := p.balance(token).Balance; b != 100 {
 			t.Fatalf("balance %d", b)
 		}
-		if r := p.refund(mid, orderB, "r1", "0.5"); r.Returned != 100 || r.Reversed != 0 {
+		if r := p.refund(mid, orderB, "r1", "0.5", 0); r.Returned != 100 || r.Reversed != 0 {
 			t.Fatalf("half refund: %+v", r)
 		}
-		if r := p.refund(mid, orderB, "r1", "0.5"); r.Returned != 100 {
+		if r := p.refund(mid, orderB, "r1", "0.5", 0); r.Returned != 100 {
 			t.Fatalf("replayed refund: %+v", r)
 		}
-		if r := p.refund(mid, orderB, "r2", "1"); r.Returned != 100 {
+		if r := p.refund(mid, orderB, "r2", "1", 0); r.Returned != 100 {
 			t.Fatalf("final refund: %+v", r)
 		}
 		// Refunding the order that earned takes the points back.
-		if r := p.refund(mid, orderA, "r3", "1"); r.Reversed != 300 {
+		if r := p.refund(mid, orderA, "r3", "1", 0); r.Reversed != 300 {
 			t.Fatalf("earn reversal: %+v", r)
 		}
 		if b := p.balance(token).Balance; b != 0 {
 			t.Fatalf("balance after refunds %d, want 300-200+200-300 = 0", b)
+		}
+	})
+
+	// One order both redeemed points and exchanged points for goods: a money
+	// refund returns only the redeemed share; the exchanged points come back
+	// exactly with the goods, never beyond what was exchanged.
+	t.Run("exchange comes back with its goods only", func(t *testing.T) {
+		if _, err := p.e.App.Members.AdjustPoints(p.ctx, mid, members.PointsAdjustment{Points: 1000, Reason: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		before := p.balance(token).Balance
+		order := uuid.NewString()
+		if err := p.spend(mid, order, 100); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.tx(func(tx *db.Tx) error {
+			return p.e.App.Members.SpendPoints(p.ctx, tx, mid, order, 600, members.PointsExchange)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if r := p.refund(mid, order, "money", "1", 0); r.Returned != 100 {
+			t.Fatalf("a full money refund returned %+v, want the 100 redeemed only", r)
+		}
+		if r := p.refund(mid, order, "goods1", "0", 200); r.Returned != 200 {
+			t.Fatalf("one exchanged item back: %+v", r)
+		}
+		if r := p.refund(mid, order, "goods2", "0", 1000); r.Returned != 400 {
+			t.Fatalf("asking more than is left: %+v, want the 400 left", r)
+		}
+		if b := p.balance(token).Balance; b != before {
+			t.Fatalf("balance %d, want %d again", b, before)
+		}
+		err := p.tx(func(tx *db.Tx) error {
+			_, err := p.e.App.Members.RefundPoints(p.ctx, tx, mid, order, "nothing", members.PointsBack{})
+			return err
+		})
+		if !errs.Is(err, errs.Invalid) {
+			t.Fatalf("giving back nothing: %v", err)
+		}
+		// The subtests after this one expect the balance it found.
+		if _, err := p.e.App.Members.AdjustPoints(p.ctx, mid, members.PointsAdjustment{Points: -1000, Reason: "test"}); err != nil {
+			t.Fatal(err)
 		}
 	})
 

@@ -120,7 +120,13 @@ func (s *Service) RequestAfterSale(ctx context.Context, id OrderID, memberID ide
 				amt = ol.PaidAmount.Mul(decimal.NewFromInt(int64(l.Qty))).Div(decimal.NewFromInt(int64(ol.Qty))).RoundBank(mu)
 				amt = decimal.Min(amt, left)
 			}
-			if !amt.IsPositive() || amt.GreaterThan(left) {
+			if ol.Kind == LineExchange && l.Amount == nil {
+				// Points goods were paid in points: they come back for 0
+				// money and give their points back.
+				if l.Qty == 0 {
+					return errs.Field(fmt.Sprintf("lines[%d].qty", i), "out_of_range", "how many of these points goods come back")
+				}
+			} else if !amt.IsPositive() || amt.GreaterThan(left) {
 				return errs.Field(fmt.Sprintf("lines[%d].amount", i), "above_paid", fmt.Sprintf("at most %s can still be refunded on this line", left))
 			}
 			out[i] = RefundLine{LineID: l.LineID, Qty: l.Qty, Amount: amt}

@@ -16,6 +16,7 @@ import (
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/identity"
 	"github.com/banyanmall/banyan/core/marketing"
+	"github.com/banyanmall/banyan/core/members"
 	"github.com/banyanmall/banyan/core/page"
 	"github.com/banyanmall/banyan/core/tenancy"
 )
@@ -362,7 +363,7 @@ func (s *Service) cancel(ctx context.Context, tx *db.Tx, o Order, reason string)
 	}
 	// Points redeemed at checkout and points exchanged for goods come back.
 	if o.PointsUsed > 0 || o.ExchangePoints > 0 {
-		if _, err := s.Members.RefundPoints(ctx, tx, member, string(o.ID), "cancel", decimal.NewFromInt(1)); err != nil {
+		if _, err := s.Members.RefundPoints(ctx, tx, member, string(o.ID), "cancel", members.PointsBack{Share: decimal.NewFromInt(1), Exchange: o.ExchangePoints}); err != nil {
 			return err
 		}
 	}

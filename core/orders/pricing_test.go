@@ -365,13 +365,7 @@ func TestPointsExchange(t *testing.T) {
 			t.Fatalf("balance after ordering: %d", b)
 		}
 		f.e.Must(200, apptest.Req{Method: "POST", Path: "/api/v1/shop/orders/" + o.ID + "/cancel", Token: f.token, Tenant: f.shop.Slug})
-		if b := f.points(t, f.member, f.token, 0); b != 1200 {
-			t.Fatalf("balance after cancelling: %d", b)
-		}
-		if n := f.stockOf(t, mug); n != 8 {
-			t.Fatalf("stock after cancelling %d", n)
-		}
-		f.trialBalanceZero(t, "cancelled")
+		f.holds(t, 1200, mug, 8, "cancelled")
 	})
 
 	t.Run("concurrent exchanges beyond the balance", func(t *testing.T) {
@@ -421,5 +415,125 @@ func TestPointsExchange(t *testing.T) {
 		if s := f.stockOf(t, mug); s != 6 {
 			t.Fatalf("stock %d", s)
 		}
+	})
+}
+
+// holds checks the fixture member's points balance, sku's stock and that
+// the ledger balances, after what when says.
+func (f *fixture) holds(t *testing.T, points int64, sku string, stock int, when string) {
+	t.Helper()
+	if b := f.points(t, f.member, f.token, 0); b != points {
+		t.Fatalf("%s: balance %d points, want %d", when, b, points)
+	}
+	if n := f.stockOf(t, sku); n != stock {
+		t.Fatalf("%s: stock %d, want %d", when, n, stock)
+	}
+	f.trialBalanceZero(t, when)
+}
+
+// Points goods come back through after-sales and staff refunds: their points
+// go back exactly (points_price × quantity), no money moves and no provider
+// is asked, restocking is as asked; a money refund of the other lines of a
+// mixed order never returns exchanged points.
+func TestPointsGoodsComeBack(t *testing.T) {
+	f := setup(t, 10)
+	mug := f.product(t, "MUG-R", "80.00", 10, map[string]any{"points_price": 500})
+	f.points(t, f.member, f.token, 2000)
+	lines := func(in ...map[string]any) map[string]any {
+		out := []any{}
+		for _, l := range in {
+			out = append(out, l)
+		}
+		return map[string]any{"lines": out}
+	}
+	mugs := func(n int) map[string]any { return map[string]any{"sku_id": mug, "qty": n, "exchange": true} }
+	q, res := f.pricedQuote(t, f.token, f.address, lines(mugs(3)))
+	if res.Status != 200 {
+		t.Fatalf("quote: %s", res)
+	}
+	o, res := f.placeOrder(t, f.token, f.address, "k-back-1", q, lines(mugs(3)))
+	if res.Status != 201 || o.State != "paid" {
+		t.Fatalf("order: %s", res)
+	}
+	line := o.Lines[0].ID
+	if b := f.points(t, f.member, f.token, 0); b != 500 {
+		t.Fatalf("balance after exchanging 3: %d", b)
+	}
+
+	t.Run("after-sales: one mug back, 500 points back, no money", func(t *testing.T) {
+		var a struct {
+			ID     string
+			Amount decimal.Decimal
+			State  string
+		}
+		f.e.Must(201, apptest.Req{Method: "POST", Path: "/api/v1/shop/orders/" + o.ID + "/after-sales", Token: f.token, Tenant: f.shop.Slug,
+			Body: map[string]any{"kind": "refund_only", "reason": "cracked", "lines": []any{map[string]any{"line_id": line, "qty": 1}}}}).Decode(t, &a)
+		if !a.Amount.IsZero() {
+			t.Fatalf("a points-goods request asks for %s of money", a.Amount)
+		}
+		f.e.Must(200, apptest.Req{Method: "POST", Path: "/api/v1/admin/after-sales/" + a.ID + "/approve", Token: f.shop.OwnerToken, Tenant: f.shop.Slug,
+			Body: map[string]any{}}).Decode(t, &a)
+		if a.State != "refunded" {
+			t.Fatalf("after approval the request is %s, want refunded (no provider to wait for)", a.State)
+		}
+		f.holds(t, 1000, mug, 7, "one back by refund_only (no restock)")
+	})
+
+	t.Run("refused: money on points goods, too many, 0 on a sale line", func(t *testing.T) {
+		res := f.e.Do(apptest.Req{Method: "POST", Path: "/api/v1/admin/orders/" + o.ID + "/refunds", Token: f.shop.OwnerToken, Tenant: f.shop.Slug,
+			Body: map[string]any{"lines": []any{map[string]any{"line_id": line, "qty": 1, "amount": "1.00"}}}})
+		wantProblem(t, res, 422, "lines[0].amount", "above_paid")
+		res = f.e.Do(apptest.Req{Method: "POST", Path: "/api/v1/admin/orders/" + o.ID + "/refunds", Token: f.shop.OwnerToken, Tenant: f.shop.Slug,
+			Body: map[string]any{"lines": []any{map[string]any{"line_id": line, "qty": 3, "amount": "0"}}}})
+		wantProblem(t, res, 422, "lines[0].amount", "above_paid")
+		res = f.e.Do(apptest.Req{Method: "POST", Path: "/api/v1/admin/orders/" + o.ID + "/refunds", Token: f.shop.OwnerToken, Tenant: f.shop.Slug,
+			Body: map[string]any{"lines": []any{map[string]any{"line_id": line, "qty": 0, "amount": "0"}}}})
+		wantProblem(t, res, 422, "lines[0].amount", "out_of_range")
+		if b := f.points(t, f.member, f.token, 0); b != 1000 {
+			t.Fatalf("balance %d after refusals", b)
+		}
+	})
+
+	t.Run("staff refund with restock: the other two back", func(t *testing.T) {
+		var r struct {
+			Status string
+			Amount decimal.Decimal
+		}
+		f.e.Must(201, apptest.Req{Method: "POST", Path: "/api/v1/admin/orders/" + o.ID + "/refunds", Token: f.shop.OwnerToken, Tenant: f.shop.Slug,
+			Body: map[string]any{"lines": []any{map[string]any{"line_id": line, "qty": 2, "amount": "0"}}, "restock": true, "reason": "returned"}}).Decode(t, &r)
+		if r.Status != "succeeded" || !r.Amount.IsZero() {
+			t.Fatalf("refund %+v", r)
+		}
+		f.holds(t, 2000, mug, 9, "the other two back, restocked")
+	})
+
+	t.Run("mixed order: refunding the money keeps the exchanged points spent", func(t *testing.T) {
+		in := lines(mugs(1), map[string]any{"sku_id": f.sku, "qty": 1})
+		q, res := f.pricedQuote(t, f.token, f.address, in)
+		if res.Status != 200 {
+			t.Fatalf("quote: %s", res)
+		}
+		o, res := f.placeOrder(t, f.token, f.address, "k-back-mixed", q, in)
+		if res.Status != 201 {
+			t.Fatalf("order: %s", res)
+		}
+		f.pay(t, f.token, o.ID)
+		d := f.refunds(t, o.ID)
+		refunded := 0
+		for _, l := range d.Lines {
+			if l.PaidAmount.IsPositive() { // the sale line
+				if res := f.refund(o.ID, l.ID, l.PaidAmount, "whole money back"); res.Status != 201 {
+					t.Fatalf("refund: %s", res)
+				}
+				refunded++
+			}
+		}
+		if refunded != 1 {
+			t.Fatalf("%d lines with money in %+v", refunded, d.Lines)
+		}
+		if b := f.points(t, f.member, f.token, 0); b != 1500 {
+			t.Fatalf("balance %d after refunding all the money, want 1500: the mug's 500 stay spent", b)
+		}
+		f.trialBalanceZero(t, "mixed refunded")
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/banyanmall/banyan/core/identity"
 	"github.com/banyanmall/banyan/core/jobs"
 	"github.com/banyanmall/banyan/core/marketing"
+	"github.com/banyanmall/banyan/core/members"
 	"github.com/banyanmall/banyan/core/pluginhost"
 	"github.com/banyanmall/banyan/core/tenancy"
 	"github.com/banyanmall/banyan/sdk"
@@ -107,7 +108,9 @@ func (s *Service) RefundOrder(ctx context.Context, id OrderID, in RefundInput) (
 		f := fmt.Sprintf("lines[%d]", i)
 		v.Check(tenancy.ValidUUID(l.LineID) && !seen[l.LineID], f+".line_id", "invalid", "a line of the order, once")
 		seen[l.LineID] = true
-		v.Check(l.Amount.IsPositive() && l.Amount.Equal(l.Amount.Round(mu)), f+".amount", "out_of_range", fmt.Sprintf("a positive amount with at most %d decimals", mu))
+		// 0 is for points-goods lines only (paid in points): beginRefund
+		// checks the line's kind.
+		v.Check(!l.Amount.IsNegative() && l.Amount.Equal(l.Amount.Round(mu)), f+".amount", "out_of_range", fmt.Sprintf("an amount with at most %d decimals", mu))
 		v.Check(l.Qty >= 0, f+".qty", "out_of_range", "must not be negative")
 		total = total.Add(l.Amount)
 	}
@@ -162,9 +165,15 @@ func (s *Service) beginRefund(ctx context.Context, tx *db.Tx, id OrderID, in Ref
 	if o.State != Paid && o.State != Shipped && o.State != Completed {
 		return Refund{}, invalidState(o, "refund")
 	}
-	var p Payment
-	if err := tx.GetContext(ctx, &p, `SELECT `+paymentCols+` FROM payments WHERE tenant_id = $1 AND order_id = $2 AND status = 'succeeded' ORDER BY settled_at LIMIT 1`, tid(ctx), id); err != nil {
-		return Refund{}, db.NotFound(err, "payment")
+	// An order paid wholly in points has no payment; its refunds give
+	// points back and move no money (the table's check holds us to it).
+	var paymentID *PaymentID
+	if o.PaidAmount.IsPositive() {
+		var p Payment
+		if err := tx.GetContext(ctx, &p, `SELECT `+paymentCols+` FROM payments WHERE tenant_id = $1 AND order_id = $2 AND status = 'succeeded' ORDER BY settled_at LIMIT 1`, tid(ctx), id); err != nil {
+			return Refund{}, db.NotFound(err, "payment")
+		}
+		paymentID = &p.ID
 	}
 	// The order lock serialises every refund of the order (both phases), so
 	// these sums cannot move under us.
@@ -194,6 +203,10 @@ WHERE r.tenant_id = $1 AND r.order_id = $2 AND r.status = 'pending' AND NOT r.or
 		}
 		left := ol.PaidAmount.Sub(ol.RefundedAmount).Sub(pendingAmt[l.LineID])
 		leftQty := ol.Qty - ol.RefundedQty - pendingQty[l.LineID]
+		if l.Amount.IsZero() && (ol.Kind != LineExchange || l.Qty == 0) {
+			return Refund{}, errs.Field(fmt.Sprintf("lines[%d].amount", i), "out_of_range",
+				"a positive amount (only points goods come back for 0: their quantity returns their points)")
+		}
 		if l.Amount.GreaterThan(left) || l.Qty > leftQty {
 			msg := fmt.Sprintf("at most %s (and %d items) can still be refunded on this line", left, leftQty)
 			if a := pendingAmt[l.LineID]; a.IsPositive() {
@@ -207,7 +220,7 @@ WHERE r.tenant_id = $1 AND r.order_id = $2 AND r.status = 'pending' AND NOT r.or
 	}
 	r := Refund{ID: uuid.NewString(), OrderID: id, Amount: total, Status: RefundPending, Reason: in.Reason, CreatedAt: s.now()}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, id, order_id, payment_id, amount, status, reason, restock, created_at, after_sale_id)
-VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)`, tid(ctx), r.ID, id, p.ID, total, in.Reason, in.Restock, r.CreatedAt, afterSale); err != nil {
+VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)`, tid(ctx), r.ID, id, paymentID, total, in.Reason, in.Restock, r.CreatedAt, afterSale); err != nil {
 		return Refund{}, err
 	}
 	for _, l := range in.Lines {
@@ -240,7 +253,7 @@ func (s *Service) finishRefund(ctx context.Context, id string) (Refund, error) {
 	var cfg json.RawMessage
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		var err error
-		if r, err = s.refundRow(ctx, tx, id, false); err != nil || r.Status != RefundPending || r.Provider == "offline" {
+		if r, err = s.refundRow(ctx, tx, id, false); err != nil || r.Status != RefundPending || r.Provider == "offline" || r.Amount.IsZero() {
 			return err
 		}
 		prov, cfg, err = s.provider(ctx, tx, r.Provider)
@@ -250,7 +263,11 @@ func (s *Service) finishRefund(ctx context.Context, id string) (Refund, error) {
 		return r.Refund, err
 	}
 	out := refundOutcome{Status: RefundSucceeded, Message: "refunded by hand outside Banyan"}
-	if r.Provider != "offline" {
+	if r.Amount.IsZero() {
+		// Points goods only: no money goes back, so no provider is asked;
+		// settling returns their points.
+		out.Message = "points goods returned: their points go back, no money"
+	} else if r.Provider != "offline" {
 		if out, err = s.askProvider(ctx, prov, sdk.RefundRequest{Context: s.pluginContext(ctx, cfg), PaymentID: string(r.PaymentID),
 			ProviderRef: r.PaymentRef, RefundID: r.ID, Amount: r.Amount, Currency: r.Currency, Reason: r.Reason}); err != nil {
 			return r.Refund, pluginErr(r.Provider, err)
@@ -300,8 +317,9 @@ type RefundCall func(ctx context.Context, prov sdk.PaymentProvider, req sdk.Refu
 
 func (s *Service) refundRow(ctx context.Context, tx *db.Tx, id string, lock bool) (refundRow, error) {
 	q := `SELECT r.id, r.order_id, r.amount, r.status, r.reason, r.provider_ref, r.message, r.created_at, r.settled_at,
-r.payment_id, r.after_sale_id, r.restock, r.orphan, p.provider, p.provider_ref AS payment_ref, p.currency
-FROM refunds r JOIN payments p ON p.tenant_id = r.tenant_id AND p.id = r.payment_id WHERE r.tenant_id = $1 AND r.id = $2`
+coalesce(r.payment_id::text, '') AS payment_id, r.after_sale_id, r.restock, r.orphan,
+coalesce(p.provider, '') AS provider, coalesce(p.provider_ref, '') AS payment_ref, coalesce(p.currency, '') AS currency
+FROM refunds r LEFT JOIN payments p ON p.tenant_id = r.tenant_id AND p.id = r.payment_id WHERE r.tenant_id = $1 AND r.id = $2`
 	if lock {
 		q += ` FOR UPDATE OF r`
 	}
@@ -389,7 +407,12 @@ func (s *Service) applyRefund(ctx context.Context, tx *db.Tx, o Order, r refundR
 		lines[l.ID] = l
 	}
 	var restock []catalog.Line
+	var exchange int64
 	for _, l := range rls {
+		if ol := lines[l.LineID]; ol.Kind == LineExchange && l.Qty > 0 {
+			// An exchange line's points are points_price × qty: exact per item.
+			exchange += ol.Points / int64(ol.Qty) * int64(l.Qty)
+		}
 		// Phase 1 checked the bounds under the same lock; the conditions
 		// stay as the last guard against ever refunding above what was paid.
 		res, err := tx.ExecContext(ctx, `UPDATE order_lines SET refunded_amount = refunded_amount + $3, refunded_qty = refunded_qty + $4
@@ -412,36 +435,29 @@ WHERE tenant_id = $1 AND id = $2 AND refunded_amount + $3 <= paid_amount AND ref
 		return fmt.Errorf("refund %s would exceed what was paid on order %s", r.ID, o.ID)
 	}
 	member := identity.MemberID(o.MemberID)
-	full := o.RefundedAmount.Add(r.Amount).Equal(o.PaidAmount)
-	share := decimal.NewFromInt(1)
-	if !full && o.PaidAmount.IsPositive() {
-		share = r.Amount.Div(o.PaidAmount.Sub(o.RefundedAmount)).Round(8)
-		if share.GreaterThan(decimal.NewFromInt(1)) || !share.IsPositive() {
-			share = decimal.NewFromInt(1)
+	// Money: the share of what is left that comes back (1 settles the
+	// rest); points goods: exactly their points. A refund of points goods
+	// alone moves no money — no spend, coupon, ledger or commission change.
+	money := r.Amount.IsPositive()
+	full := money && o.RefundedAmount.Add(r.Amount).Equal(o.PaidAmount)
+	share := decimal.Zero
+	if money {
+		share = decimal.NewFromInt(1)
+		if !full {
+			share = r.Amount.Div(o.PaidAmount.Sub(o.RefundedAmount)).Round(8)
+			if share.GreaterThan(decimal.NewFromInt(1)) || !share.IsPositive() {
+				share = decimal.NewFromInt(1)
+			}
 		}
 	}
-	if _, err := s.Members.RefundPoints(ctx, tx, member, string(o.ID), r.ID, share); err != nil {
-		return err
-	}
-	// A completed order counted towards the member's spend: take the
-	// refund off it (before completion, completion counts paid − refunded).
-	if _, err := s.Members.RecordOrderRefund(ctx, tx, member, string(o.ID), r.ID, r.Amount); err != nil {
-		return err
-	}
-	if full && o.CouponID != nil {
-		if err := s.Marketing.ReleaseCoupon(ctx, tx, member, marketing.CouponID(*o.CouponID), string(o.ID)); err != nil {
+	if money || exchange > 0 {
+		if _, err := s.Members.RefundPoints(ctx, tx, member, string(o.ID), r.ID, members.PointsBack{Share: share, Exchange: exchange}); err != nil {
 			return err
 		}
 	}
-	if err := s.post(ctx, tx, LedgerEntry{Kind: "order_refund", Ref: r.ID, OrderID: string(o.ID), MemberID: o.MemberID, Memo: "refund on order " + o.OrderNo,
-		Lines: []LedgerLine{{Account: AcctRefunds, Debit: r.Amount}, {Account: AcctCustomerClearing, Credit: r.Amount}}}); err != nil {
-		return err
-	}
-	if s.Distribution != nil {
-		for _, l := range rls {
-			if err := s.Distribution.OnLineRefunded(ctx, tx, string(o.ID), l.LineID, l.Amount, lines[l.LineID].PaidAmount, r.ID); err != nil {
-				return err
-			}
+	if money {
+		if err := s.refundMoney(ctx, tx, o, r, rls, lines, full); err != nil {
+			return err
 		}
 	}
 	if r.AfterSaleID != nil {
@@ -460,6 +476,37 @@ WHERE tenant_id = $1 AND id = $2 AND refunded_amount + $3 <= paid_amount AND ref
 	// is held until commit.
 	if len(restock) > 0 {
 		return s.Catalog.Release(ctx, tx, restock)
+	}
+	return nil
+}
+
+// refundMoney does what money coming back causes: the member's spend, the
+// coupon on a full refund, the ledger, the commissions.
+func (s *Service) refundMoney(ctx context.Context, tx *db.Tx, o Order, r refundRow, rls []RefundLine, lines map[string]Line, full bool) error {
+	member := identity.MemberID(o.MemberID)
+	// A completed order counted towards the member's spend: take the
+	// refund off it (before completion, completion counts paid − refunded).
+	if _, err := s.Members.RecordOrderRefund(ctx, tx, member, string(o.ID), r.ID, r.Amount); err != nil {
+		return err
+	}
+	if full && o.CouponID != nil {
+		if err := s.Marketing.ReleaseCoupon(ctx, tx, member, marketing.CouponID(*o.CouponID), string(o.ID)); err != nil {
+			return err
+		}
+	}
+	if err := s.post(ctx, tx, LedgerEntry{Kind: "order_refund", Ref: r.ID, OrderID: string(o.ID), MemberID: o.MemberID, Memo: "refund on order " + o.OrderNo,
+		Lines: []LedgerLine{{Account: AcctRefunds, Debit: r.Amount}, {Account: AcctCustomerClearing, Credit: r.Amount}}}); err != nil {
+		return err
+	}
+	if s.Distribution != nil {
+		for _, l := range rls {
+			if !l.Amount.IsPositive() {
+				continue // a points-goods line earned no commission
+			}
+			if err := s.Distribution.OnLineRefunded(ctx, tx, string(o.ID), l.LineID, l.Amount, lines[l.LineID].PaidAmount, r.ID); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
