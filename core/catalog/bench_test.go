@@ -84,7 +84,7 @@ func BenchmarkSearch(b *testing.B) {
 	}
 	ctx := e.shop("enterprise")
 	leaves := seedCatalog(b, e, ctx, n)
-	for _, q := range []string{`VACUUM ANALYZE products`, `VACUUM ANALYZE skus`} {
+	for _, q := range []string{`VACUUM ANALYZE products`, `VACUUM ANALYZE product_search`, `VACUUM ANALYZE skus`} {
 		if _, err := e.d.Owner.Exec(q); err != nil {
 			b.Fatal(err)
 		}

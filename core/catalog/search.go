@@ -167,10 +167,13 @@ func (q *Query) normalize() error {
 // case-insensitive; words of three characters and more use pg_trgm's
 // trigram index, shorter ones (common in Chinese: 男装) an index of the
 // text's unigrams and bigrams whose keys carry the tenant, so that a broad
-// short word reads only its shop's matches (migrations/00062). The selection, order and page are computed by
-// catalog_search (see migrations/00021_catalog_search.sql for why a definer
-// function), which returns product ids only; the cards are read here under
-// RLS. Results page by an opaque cursor.
+// short word reads only its shop's matches (migrations/00062). Keyword
+// searches read product_search, a narrow copy of the searched columns kept
+// exact by triggers on products (migrations/00077). The selection, order
+// and page are computed by catalog_search (see
+// migrations/00021_catalog_search.sql for why a definer function), which
+// returns product ids only; the cards are read here under RLS. Results page
+// by an opaque cursor.
 func (s *Service) Search(ctx context.Context, q Query) (Result, error) {
 	if err := q.normalize(); err != nil {
 		return Result{}, err

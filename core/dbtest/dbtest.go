@@ -3,6 +3,11 @@
 // t.Cleanup. `make test` starts the throwaway cluster and exports
 // BANYAN_TEST_PG (the schema owner, allowed to create databases),
 // BANYAN_TEST_APP_USER and BANYAN_TEST_APP_PASSWORD.
+//
+// BANYAN_TEST_KEEP_DB=1 keeps the databases instead of dropping them (their
+// names are logged), to look at a test's or benchmark's data with psql
+// afterwards, e.g. EXPLAIN (ANALYZE, BUFFERS) on the seeded catalogue of
+// BenchmarkSearch. Drop them by hand when done.
 package dbtest
 
 import (
@@ -78,9 +83,14 @@ func New(tb testing.TB) *DB {
 	if err != nil {
 		tb.Fatalf("open app connection: %v", err)
 	}
+	keep := os.Getenv("BANYAN_TEST_KEEP_DB") != ""
 	tb.Cleanup(func() {
 		app.Close()
 		owner.Close()
+		if keep {
+			tb.Logf("BANYAN_TEST_KEEP_DB: kept database %s (drop it when done)", name)
+			return
+		}
 		a, err := sql.Open("postgres", base)
 		if err != nil {
 			return
