@@ -254,7 +254,10 @@ FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uu
 		if err != nil {
 			return "", nil, err
 		}
-		return id, stock, s.markPaid(ctx, tx, o, Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: "points", Amount: decimal.Zero, Currency: q.Currency})
+		if err := s.markPaid(ctx, tx, o, Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: "points", Amount: decimal.Zero, Currency: q.Currency}); err != nil {
+			return "", nil, err
+		}
+		return id, stock, s.recordPurchase(ctx, tx, o)
 	}
 	if _, err := jobs.Enqueue(ctx, tx, CancelUnpaidArgs{Tenant: jobs.Tenant{TenantID: tid(ctx)}, OrderID: id},
 		&river.InsertOpts{ScheduledAt: deadline}); err != nil {

@@ -198,13 +198,19 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING event_i
 			return nil
 		}
 		var err error
-		res.Outcome, orphan, err = s.applyEvent(ctx, tx, provider, ev)
+		var paid *Order
+		res.Outcome, orphan, paid, err = s.applyEvent(ctx, tx, provider, ev)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE payment_events SET outcome = $4 WHERE tenant_id = $1 AND provider = $2 AND event_id = $3`,
-			tid(ctx), provider, ev.EventID, res.Outcome)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE payment_events SET outcome = $4 WHERE tenant_id = $1 AND provider = $2 AND event_id = $3`,
+			tid(ctx), provider, ev.EventID, res.Outcome); err != nil {
+			return err
+		}
+		if paid != nil {
+			return s.recordPurchase(ctx, tx, *paid)
+		}
+		return nil
 	})
 	if err != nil {
 		return WebhookResult{}, err
@@ -224,52 +230,53 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING event_i
 // order that can no longer take it gets a pending refund, whose id is
 // returned for the caller to finish after commit. A refund event settles a
 // refund the provider had left pending.
-func (s *Service) applyEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent) (string, string, error) {
+func (s *Service) applyEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent) (outcome, orphan string, paid *Order, err error) {
 	if ev.Type == sdk.EventRefundSucceeded || ev.Type == sdk.EventRefundFailed {
-		return s.applyRefundEvent(ctx, tx, provider, ev)
+		outcome, orphan, err = s.applyRefundEvent(ctx, tx, provider, ev)
+		return outcome, orphan, nil, err
 	}
 	if ev.Type != sdk.EventPaymentSucceeded && ev.Type != sdk.EventPaymentFailed {
-		return "ignored", "", nil
+		return "ignored", "", nil, nil
 	}
 	if !tenancy.ValidUUID(ev.PaymentID) {
-		return "unknown_payment", "", nil
+		return "unknown_payment", "", nil, nil
 	}
 	var p Payment
-	err := tx.GetContext(ctx, &p, `SELECT `+paymentCols+` FROM payments WHERE tenant_id = $1 AND id = $2 AND provider = $3 FOR UPDATE`, tid(ctx), ev.PaymentID, provider)
+	err = tx.GetContext(ctx, &p, `SELECT `+paymentCols+` FROM payments WHERE tenant_id = $1 AND id = $2 AND provider = $3 FOR UPDATE`, tid(ctx), ev.PaymentID, provider)
 	if isNoRows(err) {
-		return "unknown_payment", "", nil
+		return "unknown_payment", "", nil, nil
 	}
 	if err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
 	if p.Status != "pending" {
-		return "ignored", "", nil
+		return "ignored", "", nil, nil
 	}
 	if ev.Type == sdk.EventPaymentFailed {
 		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'failed', error = 'declined by the provider', settled_at = $3 WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID, s.now())
-		return "failed", "", err
+		return "failed", "", nil, err
 	}
 	o, err := s.load(ctx, tx, p.OrderID, true)
 	if err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
 	if !ev.Amount.Equal(p.Amount) || ev.Currency != p.Currency {
 		// Money arrived but not what was asked: keep it in suspense for a
 		// person to resolve; the order stays unpaid.
 		if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'mismatch', received = $3, received_currency = $4, settled_at = $5,
 error = 'amount or currency differs from the payment' WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID, ev.Amount, ev.Currency, s.now()); err != nil {
-			return "", "", err
+			return "", "", nil, err
 		}
 		if err := s.post(ctx, tx, LedgerEntry{Kind: "payment_mismatch", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
 			Memo:  fmt.Sprintf("%s %s received for a payment of %s %s", ev.Amount, ev.Currency, p.Amount, p.Currency),
 			Lines: []LedgerLine{{Account: AcctCustomerClearing, Debit: ev.Amount}, {Account: AcctPaymentSuspense, Credit: ev.Amount}}}); err != nil {
-			return "", "", err
+			return "", "", nil, err
 		}
-		return "mismatch", "", s.event(ctx, tx, o.ID, "payment_mismatch", "", "", string(p.ID))
+		return "mismatch", "", nil, s.event(ctx, tx, o.ID, "payment_mismatch", "", "", string(p.ID))
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'succeeded', provider_ref = coalesce(nullif($3, ''), provider_ref), settled_at = $4 WHERE tenant_id = $1 AND id = $2`,
 		tid(ctx), p.ID, ev.ProviderRef, s.now()); err != nil {
-		return "", "", err
+		return "", "", nil, err
 	}
 	if o.State != PendingPayment {
 		// Cancelled meanwhile, or paid by another attempt: hold it in
@@ -277,24 +284,25 @@ error = 'amount or currency differs from the payment' WHERE tenant_id = $1 AND i
 		if err := s.post(ctx, tx, LedgerEntry{Kind: "payment_orphan", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
 			Memo:  "payment for an order that is " + string(o.State),
 			Lines: []LedgerLine{{Account: AcctCustomerClearing, Debit: p.Amount}, {Account: AcctPaymentSuspense, Credit: p.Amount}}}); err != nil {
-			return "", "", err
+			return "", "", nil, err
 		}
 		if err := s.event(ctx, tx, o.ID, "payment_after_"+string(o.State), "", "", string(p.ID)); err != nil {
-			return "", "", err
+			return "", "", nil, err
 		}
 		// Recorded pending with its finishing job, so a crash between the
 		// provider's refund and our record cannot lose it.
 		refundID := uuid.NewString()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, id, order_id, payment_id, amount, status, reason, orphan, created_at)
 VALUES ($1, $2, $3, $4, $5, 'pending', 'order no longer payable', true, $6)`, tid(ctx), refundID, p.OrderID, p.ID, p.Amount, s.now()); err != nil {
-			return "", "", err
+			return "", "", nil, err
 		}
 		if err := enqueueAt(ctx, tx, FinishRefundArgs{Tenant: tenantArg(ctx), RefundID: refundID}, s.now().Add(refundRetryAfter)); err != nil {
-			return "", "", err
+			return "", "", nil, err
 		}
-		return "orphan", refundID, nil
+		return "orphan", refundID, nil, nil
 	}
-	return "paid", "", s.markPaid(ctx, tx, o, p)
+	// The caller records the purchase, its transaction's last statement.
+	return "paid", "", &o, s.markPaid(ctx, tx, o, p)
 }
 
 // settleOrphan records the succeeded refund of a payment no order could
@@ -336,7 +344,8 @@ func (s *Service) applyRefundEvent(ctx context.Context, tx *db.Tx, provider stri
 }
 
 // markPaid moves a pending order to paid with payment p, and does what a
-// payment causes, all in tx.
+// payment causes, all in tx, except recording the purchase: the caller
+// does that last (recordPurchase).
 func (s *Service) markPaid(ctx context.Context, tx *db.Tx, o Order, p Payment) error {
 	now := s.now()
 	// The quote's promotions come back with the update (they were a
@@ -383,17 +392,19 @@ RETURNING coalesce(quote->'promotions', '[]')`, tid(ctx), o.ID, now, p.Amount); 
 			return err
 		}
 	}
-	if err := s.event(ctx, tx, o.ID, "paid", PendingPayment, Paid, p.Provider+" "+string(p.ID)); err != nil {
-		return err
-	}
-	// Last: the sales recount's job row it may lock (see
-	// catalog.RecordPurchase) is shared by every payment of the same
-	// products and stays locked until commit.
+	return s.event(ctx, tx, o.ID, "paid", PendingPayment, Paid, p.Provider+" "+string(p.ID))
+}
+
+// recordPurchase records the products of an order just paid
+// (catalog.RecordPurchase). Callers make it the last statement of the
+// transaction that marked the order paid: the sales recount's job row it
+// may lock is shared by every payment of the same products until commit.
+func (s *Service) recordPurchase(ctx context.Context, tx *db.Tx, o Order) error {
 	products := make([]catalog.ProductID, len(o.Lines))
 	for i, l := range o.Lines {
 		products[i] = catalog.ProductID(l.ProductID)
 	}
-	return s.Catalog.RecordPurchase(ctx, tx, member, string(o.ID), products)
+	return s.Catalog.RecordPurchase(ctx, tx, identity.MemberID(o.MemberID), string(o.ID), products)
 }
 
 // jsonScan scans a jsonb column into v.
@@ -443,7 +454,10 @@ func (s *Service) MarkPaid(ctx context.Context, id OrderID, in MarkPaidInput) (O
 VALUES ($1, $2, $3, 'offline', $4, $5, 'succeeded', $6, $7, $7)`, tid(ctx), p.ID, id, p.Amount, p.Currency, in.Reference, s.now()); err != nil {
 			return err
 		}
-		return s.markPaid(ctx, tx, o, p)
+		if err := s.markPaid(ctx, tx, o, p); err != nil {
+			return err
+		}
+		return s.recordPurchase(ctx, tx, o)
 	})
 	if err != nil {
 		return Order{}, err
