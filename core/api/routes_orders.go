@@ -74,6 +74,9 @@ func init() {
 			Summary:  "Refund part or all of a paid order through its provider: 201 with the succeeded refund; 502 refund_failed when the provider refuses (recorded failed)",
 			Accepted: refundAccepted, Body: orders.RefundInput{},
 			Example: orders.RefundInput{Lines: []orders.RefundLine{exampleLine}}, Resp: orders.Refund{}, H: (*Server).handleRefundOrder},
+		Route{Name: "listRefunds", Method: "GET", Path: "/api/v1/admin/refunds", Access: TenantStaff, Perm: "orders:read",
+			Summary: "Refunds, newest first, with their order number and provider; status=pending|succeeded|failed, overdue=true for the ones pending over an hour (they need a person)",
+			Query:   []string{"status", "overdue", "cursor", "limit"}, Resp: List[orders.RefundListItem]{}, H: (*Server).handleListRefunds},
 		Route{Name: "settleRefund", Method: "POST", Path: "/api/v1/admin/refunds/{id}/settle", Access: TenantStaff, Perm: "orders:write", Fixture: "refund",
 			Summary: "Record by hand the outcome of a pending refund (money given back offline, or a provider's answer that never came); a settled refund is answered as it is",
 			Body:    orders.SettleRefundInput{}, Example: orders.SettleRefundInput{Status: "succeeded", Message: "bank transfer 123"}, Resp: orders.Refund{},
@@ -480,6 +483,27 @@ func (s *Server) handleListAfterSales(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	items, next, err := s.Orders.AfterSales(r.Context(), r.URL.Query().Get("state"), "", p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list(items, next))
+}
+
+func (s *Server) handleListRefunds(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := orders.RefundFilter{Status: q.Get("status")}
+	switch q.Get("overdue") {
+	case "", "false":
+	case "true":
+		f.Overdue = true
+	default:
+		return errs.Field("overdue", "invalid", "true or false")
+	}
+	items, next, err := s.Orders.Refunds(r.Context(), f, p)
 	if err != nil {
 		return err
 	}

@@ -245,18 +245,12 @@ refund_id = coalesce($7, refund_id), updated_at = $8 WHERE tenant_id = $1 AND id
 // AfterSales lists requests newest first (staff: all, with state; member: theirs).
 func (s *Service) AfterSales(ctx context.Context, state string, memberID identity.MemberID, p page.Request) ([]AfterSale, string, error) {
 	p = p.Normalize()
-	type key struct {
-		At time.Time `json:"t"`
-		ID string    `json:"i"`
-	}
-	k := key{At: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), ID: "ffffffff-ffff-ffff-ffff-ffffffffffff"}
-	if p.Cursor != "" {
-		if err := page.Decode(p.Cursor, &k); err != nil {
-			return nil, "", err
-		}
+	k, err := decodeListKey(p.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
 	var out []AfterSale
-	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		return tx.SelectContext(ctx, &out, `SELECT `+afterSaleCols+` FROM after_sales WHERE tenant_id = $1 AND ($2 = '' OR state = $2)
 AND ($3 = '' OR member_id::text = $3) AND (created_at, id) < ($4, $5) ORDER BY created_at DESC, id DESC LIMIT $6`,
 			tid(ctx), state, string(memberID), k.At, k.ID, p.Limit+1)
@@ -264,7 +258,7 @@ AND ($3 = '' OR member_id::text = $3) AND (created_at, id) < ($4, $5) ORDER BY c
 	if err != nil {
 		return nil, "", err
 	}
-	items, next := page.Cut(out, p.Limit, func(a AfterSale) any { return key{a.CreatedAt, a.ID} })
+	items, next := page.Cut(out, p.Limit, func(a AfterSale) any { return listKey{a.CreatedAt, a.ID} })
 	return items, next, nil
 }
 

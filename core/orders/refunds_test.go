@@ -362,3 +362,57 @@ func TestAfterSaleRefundStates(t *testing.T) {
 	}
 	f.trialBalanceZero(t, "after-sales")
 }
+
+// TestRefundList: staff find pending refunds without opening orders, and
+// the ones pending past RefundOverdueAfter are flagged overdue (the
+// dashboard warns about them) until someone settles them.
+func TestRefundList(t *testing.T) {
+	f := setup(t, 10)
+	s := f.e.App.Orders
+	d := f.paidOrder(t, 2, "k-list")
+	id, line := f.orderID(t, d), d.Lines[0]
+	orders.SetRefundHook(s, func(context.Context, sdk.PaymentProvider, sdk.RefundRequest) (sdk.RefundResult, error) {
+		return sdk.RefundResult{}, errors.New("dial tcp: connection refused")
+	})
+	var pending orders.Refund
+	f.e.Must(202, apptest.Req{Method: "POST", Path: "/api/v1/admin/orders/" + id + "/refunds", Token: f.shop.OwnerToken, Tenant: f.shop.Slug,
+		Body: map[string]any{"lines": []any{map[string]any{"line_id": line.ID, "amount": "10.00"}}, "reason": "unreachable"}}).Decode(t, &pending)
+	list := func(query string) []orders.RefundListItem {
+		t.Helper()
+		var l struct{ Items []orders.RefundListItem }
+		f.e.Must(200, apptest.Req{Method: "GET", Path: "/api/v1/admin/refunds" + query, Token: f.shop.OwnerToken, Tenant: f.shop.Slug}).Decode(t, &l)
+		return l.Items
+	}
+	if got := list("?status=pending"); len(got) != 1 || got[0].ID != pending.ID || got[0].Overdue || got[0].OrderNo == "" || got[0].Provider != "payment-sandbox" {
+		t.Fatalf("pending: %+v", got)
+	}
+	if got := list("?overdue=true"); len(got) != 0 {
+		t.Fatalf("overdue after a moment: %+v", got)
+	}
+	s.Now = func() time.Time { return time.Now().Add(orders.RefundOverdueAfter + time.Minute) }
+	if got := list("?overdue=true"); len(got) != 1 || got[0].ID != pending.ID || !got[0].Overdue {
+		t.Fatalf("overdue after an hour: %+v", got)
+	}
+	f.e.Must(200, apptest.Req{Method: "POST", Path: "/api/v1/admin/refunds/" + pending.ID + "/settle", Token: f.shop.OwnerToken, Tenant: f.shop.Slug,
+		Body: map[string]string{"status": "failed", "message": "the bank returned it"}})
+	if got := list("?overdue=true"); len(got) != 0 {
+		t.Fatalf("overdue after settling: %+v", got)
+	}
+	if got := list("?status=failed"); len(got) != 1 || got[0].Message != "the bank returned it" {
+		t.Fatalf("failed: %+v", got)
+	}
+	for _, c := range []struct{ query, field string }{
+		{"?status=lost", "status"},
+		{"?overdue=maybe", "overdue"},
+		{"?status=succeeded&overdue=true", "overdue"},
+	} {
+		wantProblem(t, f.e.Do(apptest.Req{Method: "GET", Path: "/api/v1/admin/refunds" + c.query, Token: f.shop.OwnerToken, Tenant: f.shop.Slug}), 422, c.field, "invalid")
+	}
+	// Another shop sees none of them.
+	other := f.e.Signup("refund-list-other")
+	var l struct{ Items []orders.RefundListItem }
+	f.e.Must(200, apptest.Req{Method: "GET", Path: "/api/v1/admin/refunds", Token: other.OwnerToken, Tenant: other.Slug}).Decode(t, &l)
+	if len(l.Items) != 0 {
+		t.Fatalf("another shop sees %+v", l.Items)
+	}
+}

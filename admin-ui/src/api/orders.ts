@@ -145,6 +145,15 @@ export interface Refund {
   created_at: string
   settled_at?: string | null
 }
+/** A refund in the shop's list; overdue: pending for more than an hour (it needs a person). */
+export interface RefundListItem extends Refund {
+  order_no: string
+  provider: string
+  overdue: boolean
+}
+export function listRefunds(q: PageParams & { status?: RefundStatus; overdue?: boolean } = {}): Promise<Page<RefundListItem>> {
+  return http.get('/admin/refunds', { ...T, query: { ...q } })
+}
 export function settleRefund(rid: string, body: { status: 'succeeded' | 'failed'; message?: string }): Promise<Refund> {
   return http.post(`/admin/refunds/${id(rid)}/settle`, body, T)
 }

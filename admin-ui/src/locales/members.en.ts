@@ -98,6 +98,8 @@ const membersEn: MembersMessages = {
     leaderboard: 'Top distributors',
     earned: 'Earned',
     none: 'No data yet',
+    overdueRefunds: '{n} refund(s) still pending after an hour: the payment provider may be unreachable. Check with it and settle them by hand in the order if need be.',
+    overdueOpen: 'Open order',
   },
   distribution: {
     title: 'Distribution',

@@ -97,6 +97,8 @@ const membersZh = {
     leaderboard: '分销排行',
     earned: '佣金',
     none: '暂无数据',
+    overdueRefunds: '{n} 笔退款超过 1 小时仍未完成：支付渠道可能无法连接。请与渠道核实，必要时在订单中手动标记结果。',
+    overdueOpen: '查看订单',
   },
   distribution: {
     title: '分销',
