@@ -71,7 +71,7 @@ var zh = map[string]string{
 	"after_sales": "售后", "pay": "支付", "coming_soon": "即将上线：此功能尚未开放。", "noscript": "此页面需要启用 JavaScript。",
 	"home_description": "欢迎光临", "loading": "加载中…", "no_payment": "店铺暂未开通在线支付。",
 	"refund_only": "仅退款", "return_and_refund": "退货退款", "pending": "审核中", "rejected": "未通过",
-	"cart_empty": "购物车是空的", "remove": "删除", "cart_gone": "商品已不存在", "cart_off_shelf": "商品已下架",
+	"cart_empty": "购物车是空的", "remove": "删除", "pick": "结算此商品", "cart_gone": "商品已不存在", "cart_off_shelf": "商品已下架",
 	"cart_out_of_stock": "已售罄", "cart_insufficient_stock": "库存不足", "level": "会员等级", "no_level": "普通会员",
 	"claimable_coupons": "可领取的优惠券", "claim": "领取", "claimed": "已领取",
 }
@@ -95,7 +95,7 @@ var en = map[string]string{
 	"after_sales": "After-sales", "pay": "Pay", "coming_soon": "Coming soon: this is not open yet.", "noscript": "This page needs JavaScript.",
 	"home_description": "Welcome to", "loading": "Loading…", "no_payment": "This shop takes no online payments yet.",
 	"refund_only": "Refund only", "return_and_refund": "Return and refund", "pending": "Under review", "rejected": "Not approved",
-	"cart_empty": "Your cart is empty", "remove": "Remove", "cart_gone": "No longer available", "cart_off_shelf": "Off the shelf",
+	"cart_empty": "Your cart is empty", "remove": "Remove", "pick": "Check this item out", "cart_gone": "No longer available", "cart_off_shelf": "Off the shelf",
 	"cart_out_of_stock": "Sold out", "cart_insufficient_stock": "Not enough stock", "level": "Member level", "no_level": "Member",
 	"claimable_coupons": "Coupons to claim", "claim": "Claim", "claimed": "Claimed",
 }

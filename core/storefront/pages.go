@@ -19,7 +19,7 @@ import (
 
 // assetVersion is part of the static URLs, so that they can be cached
 // forever; bump it when static/ changes.
-const assetVersion = "v6"
+const assetVersion = "v7"
 
 const visitorCookie = "banyan_vid" // shared with the shop API (recommendations)
 

@@ -178,10 +178,16 @@ describe('issue-7 journey: referral → order → commission → withdrawal', ()
       [[sku.id, 2, true]],
     )
 
+    // A second variant goes in too and is unticked: it stays out of the
+    // total and of checkout, and stays in the cart after ordering.
+    const other = product.skus.find((s) => s.spec.颜色 === '红' && s.spec.尺码 === 'S')
+    await api('POST', '/api/v1/shop/cart', { ...as(token), body: { sku_id: other.id, qty: 1 } })
     await page.goto(`${shop}/cart`)
-    await page.locator('#lines tr.line').first().waitFor()
+    await page.locator('#lines tr.line').nth(1).waitFor()
     assert.match(await text('#lines'), /旅程 T 恤 .*蓝.*M/)
-    assert.equal(await text('#total'), '¥198.00')
+    assert.equal(await text('#total'), `¥${(198 + Number(other.price)).toFixed(2)}`)
+    await page.locator(`#lines tr[data-sku="${other.id}"] input.pick`).uncheck()
+    await page.locator('#total', { hasText: '¥198.00' }).waitFor()
     await shot(page, 'c04-cart')
   })
 
@@ -217,8 +223,8 @@ describe('issue-7 journey: referral → order → commission → withdrawal', ()
     await until('#order', /待发货 Paid/, 'the order paid')
     assert.match(await text('#order'), /实付 ¥186\.00/)
     await shot(page, 'c07-order-paid')
-    // the cart no longer holds what was ordered
-    await page.waitForFunction(() => document.querySelector('#cartn')?.textContent === '')
+    // the cart no longer holds what was ordered, only the unticked line
+    await page.waitForFunction(() => document.querySelector('#cartn')?.textContent === '(1)')
   })
 
   it('the distributor sees the commission frozen', async () => {

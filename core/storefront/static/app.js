@@ -178,28 +178,47 @@
     }).catch(function () { el.classList.add('hide'); });
   }
 
+  // The cart lines the member unticked (SKU ids): kept in this tab, left out
+  // of the total and of checkout, and so left in the cart after ordering.
+  var UNPICKED = 'banyan_unpicked';
+  function unpicked() { try { return JSON.parse(sessionStorage.getItem(UNPICKED) || '[]'); } catch (e) { return []; } }
+  function picked(l) { return l.valid && unpicked().indexOf(l.sku_id) < 0; }
+
   // ------------------------------------------------------------- cart page
   // Lines the server reports invalid (gone, off shelf, out of or short of
   // stock) are shown greyed with the reason, can be removed, and are left
-  // out of the total and of checkout.
+  // out of the total and of checkout; valid lines can be unticked.
   pages.cart = function () {
-    var qs = new URLSearchParams(location.search), el = $('#lines');
+    var qs = new URLSearchParams(location.search), el = $('#lines'), last = null;
+    function total(c) {
+      var sel = (c.lines || []).filter(picked);
+      $('#tocheckout').classList.toggle('hide', !sel.length);
+      $('#total').textContent = (c.lines || []).length ? '¥' + money(sel.reduce(function (a, l) { return a + Number(l.price) * l.qty; }, 0)) : '';
+    }
     function draw(c) {
-      var ls = c.lines || [], valid = ls.filter(function (l) { return l.valid; });
-      $('#tocheckout').classList.toggle('hide', !valid.length);
-      if (!ls.length) { el.innerHTML = '<p class="muted">' + esc(M.cart_empty) + '</p>'; $('#total').textContent = ''; return; }
+      var ls = c.lines || [];
+      last = c;
+      total(c);
+      if (!ls.length) { el.innerHTML = '<p class="muted">' + esc(M.cart_empty) + '</p>'; return; }
       el.innerHTML = '<table>' + ls.map(function (l) {
         var sku = esc(l.sku_id);
-        return '<tr class="line' + (l.valid ? '' : ' invalid') + '" data-sku="' + sku + '"><td style="width:64px">' + (l.image ? '<img src="' + esc(l.image) + '" width="56" height="56" alt="">' : '') + '</td>' +
+        return '<tr class="line' + (l.valid ? '' : ' invalid') + '" data-sku="' + sku + '"><td style="width:24px"><input type="checkbox" class="pick" style="width:auto" aria-label="' + esc(M.pick) + '"' +
+          (l.valid ? (picked(l) ? ' checked' : '') : ' disabled') + '></td><td style="width:64px">' + (l.image ? '<img src="' + esc(l.image) + '" width="56" height="56" alt="">' : '') + '</td>' +
           '<td><a href="/p/' + esc(l.product_id || '') + '">' + esc(l.title || l.sku_id) + '</a><div class="muted">' + esc(l.spec || '') + '</div>' +
           (l.valid ? '' : '<div class="err problem">' + esc(M['cart_' + l.problem] || l.problem) + '</div>') + '</td>' +
           '<td class="r">¥' + money(l.price) + '<div class="row"><button class="chip" data-d="-1" data-qty="' + l.qty + '"' + (l.valid ? '' : ' disabled') + '>−</button> <span class="qty">' + l.qty + '</span> ' +
           '<button class="chip" data-d="1" data-qty="' + l.qty + '"' + (l.valid && l.qty < l.stock ? '' : ' disabled') + '>+</button></div>' +
           '<button class="chip remove" data-remove="1">' + esc(M.remove) + '</button></td></tr>';
       }).join('') + '</table>';
-      $('#total').textContent = '¥' + money(valid.reduce(function (a, l) { return a + Number(l.price) * l.qty; }, 0));
     }
     function fail(e) { el.insertAdjacentHTML('afterbegin', '<p class="err">' + esc(problemText(e)) + '</p>'); }
+    el.addEventListener('change', function (ev) {
+      var tr = ev.target.classList.contains('pick') && ev.target.closest('tr[data-sku]'); if (!tr) return;
+      var u = unpicked().filter(function (s) { return s !== tr.dataset.sku; });
+      if (!ev.target.checked) u.push(tr.dataset.sku);
+      sessionStorage.setItem(UNPICKED, JSON.stringify(u));
+      if (last) total(last);
+    });
     el.addEventListener('click', function (ev) {
       var b = ev.target.closest('button'), tr = b && b.closest('tr[data-sku]'); if (!tr) return;
       var sku = encodeURIComponent(tr.dataset.sku), q = b.dataset.remove ? 0 : +b.dataset.qty + +b.dataset.d;
@@ -281,9 +300,9 @@
         if (e.code === 'quote_changed') { st.key = uuid(); quote(); }
       });
     });
-    // buy now: the one line; else the cart's valid lines (invalid ones stay in the cart)
+    // buy now: the one line; else the cart's valid, ticked lines (the others stay in the cart)
     (buynow && buynow.length ? Promise.resolve({ lines: buynow.map(function (l) { return { sku_id: l.sku_id, qty: l.qty, exchange: l.exchange, valid: true }; }) }) : cart()).then(function (c) {
-      lines = (c.lines || []).filter(function (l) { return l.valid; }).map(function (l) { return { sku_id: l.sku_id, qty: l.qty, exchange: l.exchange || undefined }; });
+      lines = (c.lines || []).filter(buynow && buynow.length ? function (l) { return l.valid; } : picked).map(function (l) { return { sku_id: l.sku_id, qty: l.qty, exchange: l.exchange || undefined }; });
       if (!lines.length) { $('#quote').textContent = M.cart_empty; return; }
       return addresses().then(quote);
     }).catch(function (e) { $('#qerr').textContent = problemText(e); });
