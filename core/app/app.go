@@ -28,6 +28,7 @@ import (
 	"github.com/banyanmall/banyan/core/pluginhost"
 	"github.com/banyanmall/banyan/core/plugins"
 	"github.com/banyanmall/banyan/core/promotions"
+	"github.com/banyanmall/banyan/core/secrets"
 	"github.com/banyanmall/banyan/core/storefront"
 	"github.com/banyanmall/banyan/sdk"
 	"github.com/banyanmall/banyan/tenants"
@@ -97,7 +98,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	}
 	throttle := &identity.Throttle{DB: d, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
 	a.Staff = &identity.Staff{DB: d, Throttle: throttle, TokenTTL: cfg.TokenTTL}
-	a.Members = &members.Service{DB: d, Throttle: throttle, SMS: members.LogSender{Log: log}, TokenTTL: cfg.TokenTTL}
+	box, err := secrets.Load(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Members = &members.Service{DB: d, Throttle: throttle, SMS: members.LogSender{Log: log}, TokenTTL: cfg.TokenTTL, Secrets: box}
 	a.Marketing = &marketing.Service{DB: d, Members: a.Members}
 	a.Members.CouponCounts = a.Marketing.CountsFor
 	a.Tenants = &tenants.Service{DB: d, Staff: a.Staff, Authz: a.Authz, BaseDomain: cfg.BaseDomain}

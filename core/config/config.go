@@ -20,6 +20,7 @@ type Config struct {
 	DefaultTenant      string
 	PluginDir          string
 	DataDir            string
+	SecretKey          string
 	TokenTTL           time.Duration
 	PluginTimeout      time.Duration
 	SettleEvery        time.Duration
@@ -42,6 +43,7 @@ var Vars = []Var{
 	{"BANYAN_DEFAULT_TENANT", "", "shop served on the bare base domain (make run sets demo)"},
 	{"BANYAN_PLUGIN_DIR", "bin/plugins", "directory of plugin binaries and their manifests"},
 	{"BANYAN_DATA_DIR", ".data", "directory for uploaded files and the project-local PostgreSQL"},
+	{"BANYAN_SECRET_KEY", "(BANYAN_DATA_DIR/secret.key)", "32 bytes in base64 (openssl rand -base64 32) sealing stored secrets such as OAuth client secrets; replicas must share it; without it a key file is created in the data directory"},
 	{"BANYAN_TOKEN_TTL", "24h", "lifetime of staff and member tokens"},
 	{"BANYAN_PLUGIN_TIMEOUT", "2s", "deadline of one plugin call"},
 	{"BANYAN_SETTLE_EVERY", "1m", "how often commissions whose freeze period has passed are settled (made available)"},
@@ -61,6 +63,7 @@ func Load() (Config, error) {
 		DefaultTenant:      os.Getenv("BANYAN_DEFAULT_TENANT"),
 		PluginDir:          get("BANYAN_PLUGIN_DIR", "bin/plugins"),
 		DataDir:            get("BANYAN_DATA_DIR", ".data"),
+		SecretKey:          os.Getenv("BANYAN_SECRET_KEY"),
 		LogLevel:           get("BANYAN_LOG_LEVEL", "info"),
 	}
 	if c.MigrateDatabaseURL == "" {

@@ -29,6 +29,7 @@ import (
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/identity"
+	"github.com/banyanmall/banyan/core/secrets"
 	"github.com/banyanmall/banyan/core/tenancy"
 )
 
@@ -84,6 +85,9 @@ type Service struct {
 	// not available, shown as null (never as a made-up zero).
 	CouponCounts func(ctx context.Context, tx *db.Tx, id identity.MemberID) (map[string]int64, error)
 	OrderCounts  func(ctx context.Context, tx *db.Tx, id identity.MemberID) (map[string]int64, error)
+	// Secrets seals login providers' client secrets before they are stored
+	// (core/secrets); required for them.
+	Secrets *secrets.Box
 }
 
 const (

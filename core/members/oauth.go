@@ -27,6 +27,7 @@ import (
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/identity"
+	"github.com/banyanmall/banyan/core/secrets"
 	"github.com/banyanmall/banyan/core/tenancy"
 )
 
@@ -67,9 +68,16 @@ type Provider struct {
 	Enabled          bool           `db:"enabled" json:"enabled"`
 	CreatedAt        time.Time      `db:"created_at" json:"created_at"`
 	UpdatedAt        time.Time      `db:"updated_at" json:"updated_at"`
+	// unreadable: the stored secret does not open (another key, or copied
+	// from elsewhere); staff must enter it again.
+	unreadable bool
 }
 
 func (p *Provider) hint() {
+	if p.unreadable {
+		p.ClientSecretHint = "unreadable: enter the client secret again"
+		return
+	}
 	p.ClientSecretHint = "****"
 	if n := len(p.ClientSecret); n >= 12 {
 		p.ClientSecretHint += p.ClientSecret[n-4:]
@@ -289,6 +297,35 @@ func (s *Service) discover(ctx context.Context, p *Provider) error {
 	return v.Err()
 }
 
+// secretPlace binds a sealed client secret to its column and shop: a value
+// copied into another shop's row does not open.
+func secretPlace(ctx context.Context) string {
+	return "oauth_providers.client_secret:" + string(tenancy.ID(ctx))
+}
+
+// sealSecret answers the client secret as stored.
+func (s *Service) sealSecret(ctx context.Context, plain string) (string, error) {
+	if s.Secrets == nil {
+		return "", errors.New("members: no secret box to seal a client secret with")
+	}
+	return s.Secrets.Seal(secretPlace(ctx), plain)
+}
+
+// openSecret replaces p's stored client secret with the secret. One that
+// does not open (the key changed, or it was copied from another shop) is
+// left empty and marked unreadable: staff see so in the list and enter it
+// again; logging in with that provider fails until they do.
+func (s *Service) openSecret(ctx context.Context, p *Provider) {
+	if !secrets.IsSealed(p.ClientSecret) {
+		return // stored before sealing: sealed when next written
+	}
+	plain, err := "", secrets.ErrOpen
+	if s.Secrets != nil {
+		plain, err = s.Secrets.Open(secretPlace(ctx), p.ClientSecret)
+	}
+	p.ClientSecret, p.unreadable = plain, err != nil
+}
+
 const providerCols = `id, name, display_name, style, issuer, authorize_url, token_url, userinfo_url, client_id, client_secret, scopes, subject_claim, enabled, created_at, updated_at`
 
 func providerWriteError(err error) error {
@@ -305,6 +342,7 @@ func (s *Service) ListProviders(ctx context.Context) ([]Provider, error) {
 		return tx.SelectContext(ctx, &out, `SELECT `+providerCols+` FROM oauth_providers WHERE tenant_id = $1 ORDER BY name`, tenancy.ID(ctx))
 	})
 	for i := range out {
+		s.openSecret(ctx, &out[i])
 		out[i].hint()
 	}
 	return out, err
@@ -350,16 +388,21 @@ func (s *Service) CreateProvider(ctx context.Context, in ProviderInput) (Provide
 	if err := p.complete(); err != nil {
 		return Provider{}, err
 	}
+	sealed, err := s.sealSecret(ctx, p.ClientSecret)
+	if err != nil {
+		return Provider{}, err
+	}
 	var out Provider
-	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		tid := tenancy.ID(ctx)
 		err := tx.GetContext(ctx, &out, `
 INSERT INTO oauth_providers (tenant_id, name, display_name, style, issuer, authorize_url, token_url, userinfo_url, client_id, client_secret, scopes, subject_claim, enabled)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING `+providerCols,
-			tid, p.Name, p.DisplayName, p.Style, p.Issuer, p.AuthorizeURL, p.TokenURL, p.UserinfoURL, p.ClientID, p.ClientSecret, p.Scopes, p.SubjectClaim, p.Enabled)
+			tid, p.Name, p.DisplayName, p.Style, p.Issuer, p.AuthorizeURL, p.TokenURL, p.UserinfoURL, p.ClientID, sealed, p.Scopes, p.SubjectClaim, p.Enabled)
 		if err != nil {
 			return fmt.Errorf("create provider: %w", providerWriteError(err))
 		}
+		out.ClientSecret = p.ClientSecret
 		return audit.Record(ctx, tx, tid, "oauth_provider.create", "oauth_provider", string(out.ID), in.redacted())
 	})
 	out.hint()
@@ -378,17 +421,25 @@ func (s *Service) UpdateProvider(ctx context.Context, id ProviderID, in Provider
 		if err := tx.GetContext(ctx, &p, `SELECT `+providerCols+` FROM oauth_providers WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tid, id); err != nil {
 			return db.NotFound(err, "provider")
 		}
+		// An unreadable secret reads as none: the change must bring one
+		// (client_secret is then required).
+		s.openSecret(ctx, &p)
 		if err := in.validate(&p); err != nil {
 			return err
 		}
+		p.unreadable = p.unreadable && in.ClientSecret == nil
 		if err := p.complete(); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `
+		sealed, err := s.sealSecret(ctx, p.ClientSecret)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `
 UPDATE oauth_providers SET name = $3, display_name = $4, style = $5, issuer = $6, authorize_url = $7, token_url = $8, userinfo_url = $9,
   client_id = $10, client_secret = $11, scopes = $12, subject_claim = $13, enabled = $14, updated_at = now()
 WHERE tenant_id = $1 AND id = $2`,
-			tid, id, p.Name, p.DisplayName, p.Style, p.Issuer, p.AuthorizeURL, p.TokenURL, p.UserinfoURL, p.ClientID, p.ClientSecret, p.Scopes, p.SubjectClaim, p.Enabled)
+			tid, id, p.Name, p.DisplayName, p.Style, p.Issuer, p.AuthorizeURL, p.TokenURL, p.UserinfoURL, p.ClientID, sealed, p.Scopes, p.SubjectClaim, p.Enabled)
 		if err != nil {
 			return fmt.Errorf("update provider: %w", providerWriteError(err))
 		}
@@ -432,6 +483,9 @@ func (s *Service) enabledProvider(ctx context.Context, tx *db.Tx, name string) (
 	err := tx.GetContext(ctx, &p, `SELECT `+providerCols+` FROM oauth_providers WHERE tenant_id = $1 AND name = $2 AND enabled`, tenancy.ID(ctx), name)
 	if err != nil {
 		return p, db.NotFound(err, "login provider")
+	}
+	if s.openSecret(ctx, &p); p.unreadable {
+		return p, fmt.Errorf("login provider %s: its client secret does not open with this server's key (BANYAN_SECRET_KEY); staff must enter it again", p.Name)
 	}
 	return p, nil
 }

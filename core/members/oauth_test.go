@@ -220,6 +220,35 @@ func TestOAuthLogin(t *testing.T) {
 	if p.ClientSecretHint != "****1234" {
 		t.Fatalf("hint %q", p.ClientSecretHint)
 	}
+	// Stored sealed (core/secrets), never as given: a database copy does
+	// not hand it out. The login below proves it opens again (the fake
+	// provider checks it at its token endpoint).
+	var stored string
+	if err := e.DB.Owner.Get(&stored, `SELECT client_secret FROM oauth_providers WHERE id = $1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stored, "sealed:v1:") || strings.Contains(stored, "s3cret") {
+		t.Fatalf("stored client secret %q", stored)
+	}
+	// A sealed secret copied into another shop's row does not open there.
+	other := e.Signup("oauth-other")
+	e.Must(201, owner(other, "POST", "/api/v1/admin/oauth-providers", create))
+	if _, err := e.DB.Owner.Exec(`UPDATE oauth_providers SET client_secret = $1 WHERE tenant_id = $2`, stored, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.Must(200, owner(other, "GET", "/api/v1/admin/oauth-providers", nil)); !strings.Contains(string(res.Body), "unreadable") {
+		t.Fatalf("another shop's list does not say the copied secret is unreadable: %s", res)
+	}
+	var otherID string
+	if err := e.DB.Owner.Get(&otherID, `SELECT id FROM oauth_providers WHERE tenant_id = $1`, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Entering it again mends it.
+	var mended members.Provider
+	e.Must(200, owner(other, "PATCH", "/api/v1/admin/oauth-providers/"+otherID, map[string]any{"client_secret": "another-secret-5678"})).Decode(t, &mended)
+	if mended.ClientSecretHint != "****5678" {
+		t.Fatalf("after entering it again: hint %q", mended.ClientSecretHint)
+	}
 	wantField(t, e.Do(owner(shop, "POST", "/api/v1/admin/oauth-providers", map[string]any{"name": "bad", "display_name": "x", "client_id": "c", "client_secret": "s",
 		"authorize_url": "http://idp.example/a", "token_url": "https://idp.example/t", "userinfo_url": "https://idp.example/u"})), 422, "authorize_url", "invalid_url")
 
