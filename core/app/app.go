@@ -143,7 +143,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		a.Close()
 		return nil, err
 	}
-	a.TenantPlugins = &plugins.Service{DB: d, Host: a.Plugins, Tenants: a.Tenants}
+	a.TenantPlugins = &plugins.Service{DB: d, Host: a.Plugins, Tenants: a.Tenants, Secrets: box}
 	a.Promotions = &promotions.Service{DB: d, Host: a.Plugins, Plugins: a.TenantPlugins}
 	a.Distribution = &distribution.Service{DB: d, Finance: a.Finance, Members: a.Members, Plugins: a.Plugins, Log: log,
 		PluginConfig: func(ctx context.Context, tx *db.Tx, name string) (json.RawMessage, error) {

@@ -23,6 +23,7 @@ import (
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/pluginhost"
+	"github.com/banyanmall/banyan/core/secrets"
 	"github.com/banyanmall/banyan/core/tenancy"
 	"github.com/banyanmall/banyan/sdk"
 	"github.com/banyanmall/banyan/tenants"
@@ -43,6 +44,9 @@ type Service struct {
 	DB      *db.DB
 	Host    *pluginhost.Host
 	Tenants *tenants.Service
+	// Secrets seals the secret values of shops' plugin configs before they
+	// are stored (secrets.go); required to save a config.
+	Secrets *secrets.Box
 }
 
 // Availability says which plans may use a plugin: all of them, or PlanIDs.
@@ -396,6 +400,9 @@ func (s *Service) Put(ctx context.Context, name string, in Setting) (ShopPlugin,
 		return ShopPlugin{}, err
 	}
 	config := json.RawMessage(`{}`)
+	if prev != nil {
+		prev.Config = s.openConfig(ctx, name, prev.Config)
+	}
 	switch {
 	case len(in.Config) > 0 && string(in.Config) != "null":
 		config = in.Config
@@ -412,6 +419,10 @@ func (s *Service) Put(ctx context.Context, name string, in Setting) (ShopPlugin,
 		if err := s.validate(ctx, name, config); err != nil {
 			return ShopPlugin{}, err
 		}
+	}
+	stored, err := s.sealConfig(ctx, name, m.ConfigSchema, config)
+	if err != nil {
+		return ShopPlugin{}, err
 	}
 	var row tenantRow
 	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
@@ -439,7 +450,7 @@ func (s *Service) Put(ctx context.Context, name string, in Setting) (ShopPlugin,
 INSERT INTO tenant_plugins (tenant_id, plugin, kind, enabled, config, priority) VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (tenant_id, plugin) DO UPDATE SET kind = EXCLUDED.kind, enabled = EXCLUDED.enabled, config = EXCLUDED.config,
   priority = EXCLUDED.priority, updated_at = now()
-RETURNING plugin, kind, enabled, config, priority, updated_at`, tid, name, string(m.Kind), in.Enabled, string(config), priority)
+RETURNING plugin, kind, enabled, config, priority, updated_at`, tid, name, string(m.Kind), in.Enabled, string(stored), priority)
 		if err != nil {
 			return fmt.Errorf("save tenant plugin: %w", err)
 		}
@@ -524,7 +535,7 @@ ORDER BY tp.priority DESC, tp.plugin`, tenancy.ID(ctx), string(kind))
 	out := []Enabled{}
 	for _, r := range rows {
 		if r.available() {
-			out = append(out, Enabled{Name: r.Plugin, Config: r.Config, Priority: r.Priority})
+			out = append(out, Enabled{Name: r.Plugin, Config: s.openConfig(ctx, r.Plugin, r.Config), Priority: r.Priority})
 		}
 	}
 	return out, nil
@@ -549,7 +560,7 @@ WHERE tp.tenant_id = $1 AND tp.plugin = $2 AND tp.enabled`, tenancy.ID(ctx), nam
 	if !r.available() {
 		return nil, false, nil
 	}
-	return r.Config, true, nil
+	return s.openConfig(ctx, name, r.Config), true, nil
 }
 
 // ---------------------------------------------------------------- errors and readiness

@@ -115,6 +115,15 @@ func TestEnableConfigureAndRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The database holds the secret sealed (core/secrets), never as sent;
+	// the reads above opened it for the plugin.
+	var raw string
+	if err := e.DB.Owner.GetContext(context.Background(), &raw, `SELECT config->>'webhook_secret' FROM tenant_plugins WHERE tenant_id = $1 AND plugin = 'payment-sandbox'`, shop.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(raw, "sealed:v1:") || strings.Contains(raw, "0123456789abcdef0123") {
+		t.Errorf("stored webhook_secret %q: want it sealed", raw)
+	}
 	// A priority is for promotion plugins only; an unknown plugin is 404.
 	if res := put(e, shop, "payment-sandbox", map[string]any{"enabled": true, "priority": 5}); res.Status != 422 {
 		t.Errorf("priority on a payment plugin: want 422, got %s", res)
