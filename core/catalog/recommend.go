@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"regexp"
 	"slices"
 	"time"
@@ -86,8 +87,15 @@ ON CONFLICT DO NOTHING RETURNING product_id`, tid(ctx), order, pqIDs(products), 
 	if len(inserted) == 0 {
 		return nil
 	}
-	return enqueueSalesCount(ctx, tx, inserted)
+	return enqueueSalesCount(ctx, tx, order, inserted)
 }
+
+// salesCountShards is how many shared recount jobs a product set has at a
+// time: an order picks one by its id, so concurrent payments of a best
+// seller wait on a job row less often (each waits only for the payments
+// that share its shard), at the price of up to that many recounts per
+// delay instead of one.
+const salesCountShards = 4
 
 // salesCountDelay is how long a recount waits for more purchases of the
 // same products to share it.
@@ -99,11 +107,11 @@ var salesCountStates = []rivertype.JobState{rivertype.JobStateAvailable, riverty
 	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}
 
 // enqueueSalesCount makes sure a recount of products runs after tx commits,
-// without a job per order: one unique job per product set (River
+// without a job per order: one unique job per product set and shard (River
 // UniqueOpts by args), scheduled salesCountDelay out, absorbs the purchases
 // of every order that finds it not yet finished. A best seller paid 30
-// times a second gets about one recount a second, not 30, and each counts
-// all its purchases.
+// times a second gets a few recounts a second, not 30, and each counts all
+// its purchases.
 //
 // Why no purchase is left uncounted: the unique insert that finds the job
 // updates its row (River's ON CONFLICT DO UPDATE), so that row stays locked
@@ -115,10 +123,12 @@ var salesCountStates = []rivertype.JobState{rivertype.JobStateAvailable, riverty
 // one is running, a plain job. Purchases are inserted before the job and
 // products are sorted, so orders of the same products lock in one order.
 // Call it late in the transaction: the job row stays locked until commit.
-func enqueueSalesCount(ctx context.Context, tx *db.Tx, products []ProductID) error {
+func enqueueSalesCount(ctx context.Context, tx *db.Tx, order string, products []ProductID) error {
 	products = slices.Clone(products)
 	slices.Sort(products)
-	args := SalesCountArgs{Tenant: jobs.Tenant{TenantID: tid(ctx)}, Products: products}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(order))
+	args := SalesCountArgs{Tenant: jobs.Tenant{TenantID: tid(ctx)}, Products: products, Shard: int(h.Sum32() % salesCountShards)}
 	opts := &river.InsertOpts{ScheduledAt: time.Now().Add(salesCountDelay),
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: salesCountStates}}
 	for range 2 {
@@ -137,12 +147,14 @@ func enqueueSalesCount(ctx context.Context, tx *db.Tx, products []ProductID) err
 }
 
 // SalesCountArgs recomputes the sales count of products. After, when set,
-// is the id of a recount that was already running when a purchase came: it
-// only makes this job's unique key differ from that one's.
+// is the id of a recount that was already running when a purchase came, and
+// Shard the order's shard (salesCountShards): both only make the job's
+// unique key differ.
 type SalesCountArgs struct {
 	jobs.Tenant
 	Products []ProductID `json:"products"`
 	After    int64       `json:"after,omitempty"`
+	Shard    int         `json:"shard,omitempty"`
 }
 
 // Kind names the job.

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"hash/fnv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -201,23 +202,40 @@ func TestSalesCountShared(t *testing.T) {
 	ctx := e.shop("free")
 	hit := e.product(ctx, "爆款", nil, "10")
 	other := e.product(ctx, "配件", nil, "5")
-	buy := func(ids ...catalog.ProductID) {
+	buyAs := func(order string, ids ...catalog.ProductID) {
 		t.Helper()
 		if err := inTx(t, e.d.App, ctx, func(tx *db.Tx) error {
-			return e.s.RecordPurchase(ctx, tx, "", uuid.NewString(), ids)
+			return e.s.RecordPurchase(ctx, tx, "", order, ids)
 		}); err != nil {
 			t.Error(err)
 		}
 	}
-	// No worker runs yet: ten orders of one product share one job, and
-	// two orders of the same pair share another, whatever their order.
-	for range 10 {
+	buy := func(ids ...catalog.ProductID) { t.Helper(); buyAs(uuid.NewString(), ids...) }
+	// sameShard answers a new order id in the recount shard of order (the
+	// FNV-1a hash of the id, modulo 4).
+	shard := func(order string) uint32 { h := fnv.New32a(); h.Write([]byte(order)); return h.Sum32() % 4 }
+	sameShard := func(order string) string {
+		for {
+			if id := uuid.NewString(); shard(id) == shard(order) {
+				return id
+			}
+		}
+	}
+	// No worker runs yet: forty orders of one product share at most a job
+	// per shard (4), and orders of the same pair, whatever their order,
+	// share theirs.
+	for range 40 {
 		buy(hit.ID)
 	}
-	buy(hit.ID, other.ID)
-	buy(other.ID, hit.ID)
-	if n := e.count(`SELECT count(*) FROM river_job WHERE kind = 'catalog_sales_count'`); n != 2 {
-		t.Fatalf("%d recount jobs for 12 orders of two product sets, want 2", n)
+	for range 10 {
+		buy(hit.ID, other.ID)
+		buy(other.ID, hit.ID)
+	}
+	if n := e.count(`SELECT count(*) FROM river_job WHERE kind = 'catalog_sales_count' AND jsonb_array_length(args->'products') = 1`); n < 1 || n > 4 {
+		t.Fatalf("%d recount jobs for 40 orders of one product, want 1 to 4", n)
+	}
+	if n := e.count(`SELECT count(*) FROM river_job WHERE kind = 'catalog_sales_count' AND jsonb_array_length(args->'products') = 2`); n < 1 || n > 4 {
+		t.Fatalf("%d recount jobs for 20 orders of one pair, want 1 to 4", n)
 	}
 	// A recount already running may have counted before a new purchase
 	// commits: that purchase gets a follow-up job, and when the follow-up
@@ -231,14 +249,15 @@ WHERE id = (SELECT max(id) FROM river_job WHERE kind = 'catalog_sales_count' AND
 			t.Fatal(err)
 		}
 	}
-	buy(late.ID)
+	first := uuid.NewString()
+	buyAs(first, late.ID)
 	running()
-	buy(late.ID)
+	buyAs(sameShard(first), late.ID)
 	if n := e.count(`SELECT count(*) FROM river_job WHERE kind = 'catalog_sales_count' AND args->'products' ? $1 AND (args->>'after')::bigint > 0`, string(late.ID)); n != 1 {
 		t.Fatalf("%d follow-up jobs after a purchase during a running recount, want 1", n)
 	}
 	running()
-	buy(late.ID)
+	buyAs(sameShard(first), late.ID)
 	if n := e.count(`SELECT count(*) FROM river_job WHERE kind = 'catalog_sales_count' AND args->'products' ? $1`, string(late.ID)); n != 3 {
 		t.Fatalf("%d recount jobs, want 3 (the running one, its running follow-up, a plain one)", n)
 	}
@@ -254,8 +273,8 @@ WHERE id = (SELECT max(id) FROM river_job WHERE kind = 'catalog_sales_count' AND
 	}
 	wg.Wait()
 	waitFor(t, func() bool {
-		return e.count(`SELECT sales_count FROM products WHERE id = $1`, hit.ID) == 212 &&
-			e.count(`SELECT sales_count FROM products WHERE id = $1`, other.ID) == 2 &&
+		return e.count(`SELECT sales_count FROM products WHERE id = $1`, hit.ID) == 260 &&
+			e.count(`SELECT sales_count FROM products WHERE id = $1`, other.ID) == 20 &&
 			e.count(`SELECT sales_count FROM products WHERE id = $1`, late.ID) == 3
 	})
 }
