@@ -280,6 +280,28 @@ describe('merchant console', () => {
     await page.locator('[data-test=sim-orders]').waitFor()
     assert.equal(await page.locator('.el-message--error').count(), 0)
     await shot(page, 'a29-commission-simulation')
+    // Trying another config: a form from the plugin's schema, filled with
+    // the shop's saved config.
+    // the shop's saved config (here none: the plugin is not enabled). The
+    // referenced "rates" ($ref in the schema) is a list control, not JSON.
+    await page.locator('[data-test=sim-mode]').getByText('试用新配置').click()
+    const trial = page.locator('[data-test=sim-config]')
+    await trial.locator('.el-form').waitFor()
+    // Required and empty: the form says so and nothing runs.
+    const note = page.locator('[data-test=simulation-result] .muted').first()
+    await page.locator('[data-test=run-simulation]').click()
+    await trial.locator('.el-form-item__error').first().waitFor()
+    const rates = trial.locator('.el-select').first()
+    await rates.click()
+    await page.keyboard.type('0.1')
+    await page.keyboard.press('Enter')
+    await trial.locator('.el-tag', { hasText: '0.1' }).waitFor()
+    await page.keyboard.press('Escape')
+    await page.locator('[data-test=run-simulation]').click()
+    await note.waitFor()
+    await page.waitForFunction(() => !document.querySelector('[data-test=sim-config] .el-form-item__error'))
+    assert.equal(await page.locator('.el-message--error').count(), 0)
+    await shot(page, 'a29b-commission-simulation-trial')
   })
 
   it('shows a trial balance that balances', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cleanValue, enumOptions, fieldKind, initialValue, orderedKeys, validateValue, type JSONSchema } from './schema'
+import { cleanValue, enumOptions, fieldKind, initialValue, orderedKeys, resolveRefs, validateValue, type JSONSchema } from './schema'
 
 const commission: JSONSchema = {
   type: 'object',
@@ -125,5 +125,23 @@ describe('cleanValue', () => {
     }
     expect(cleanValue(schema, { name: '', note: '', n: null, opt: { x: '' } })).toEqual({ name: '' })
     expect(cleanValue(schema, { name: 'a', n: 0, opt: { x: 'y' } })).toEqual({ name: 'a', n: 0, opt: { x: 'y' } })
+  })
+})
+
+describe('resolveRefs', () => {
+  it('replaces local references, keeps sibling keywords, leaves loops and unknown ones', () => {
+    const s = resolveRefs({
+      type: 'object',
+      $defs: { rates: { type: 'array', items: { type: 'string' }, description: 'def' }, loop: { $ref: '#/$defs/loop' } },
+      properties: {
+        rates: { $ref: '#/$defs/rates', description: 'own' } ,
+        loop: { $ref: '#/$defs/loop' },
+        missing: { $ref: '#/$defs/nope' },
+      },
+    })
+    expect(s.properties?.rates).toEqual({ type: 'array', items: { type: 'string' }, description: 'own' })
+    expect(fieldKind(s.properties!.rates)).toBe('string-array')
+    expect(s.properties?.loop).toEqual({ $ref: '#/$defs/loop' })
+    expect(s.properties?.missing).toEqual({ $ref: '#/$defs/nope' })
   })
 })

@@ -6,6 +6,9 @@
 
 export interface JSONSchema {
   $schema?: string
+  $ref?: string
+  $defs?: Record<string, JSONSchema>
+  definitions?: Record<string, JSONSchema>
   type?: string | string[]
   title?: string
   description?: string
@@ -276,4 +279,34 @@ export function validateValue(s: JSONSchema, value: unknown, path = '', required
     default:
       return []
   }
+}
+
+/**
+ * The schema with its local references ("#/$defs/x", "#/definitions/x")
+ * replaced by what they name (keywords beside the $ref, like a description,
+ * win), so that a referenced field gets its own control instead of raw JSON.
+ * A reference that loops, or that names nothing, is left as it is (edited as
+ * JSON).
+ */
+export function resolveRefs(root: JSONSchema): JSONSchema {
+  const walk = (v: unknown, seen: string[]): unknown => {
+    if (Array.isArray(v)) return v.map((x) => walk(x, seen))
+    if (!v || typeof v !== 'object') return v
+    const obj = v as Record<string, unknown>
+    const ref = obj.$ref
+    if (typeof ref === 'string' && ref.startsWith('#/') && !seen.includes(ref)) {
+      let target: unknown = root
+      for (const part of ref.slice(2).split('/')) {
+        target = target && typeof target === 'object' ? (target as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined
+      }
+      if (target && typeof target === 'object') {
+        const { $ref: _r, ...rest } = obj
+        return walk({ ...(target as Record<string, unknown>), ...rest }, [...seen, ref])
+      }
+    }
+    const out: Record<string, unknown> = {}
+    for (const [k, x] of Object.entries(obj)) out[k] = k === '$defs' || k === 'definitions' ? x : walk(x, seen)
+    return out
+  }
+  return walk(root, []) as JSONSchema
 }
