@@ -10,7 +10,7 @@
 --
 -- product_search is a narrow copy of what search reads: ~42 rows a page,
 -- so the same matches are 2,376 pages. The keyword indexes move here, and
--- catalog_search scans it twice (page, counts) instead of materialising.
+-- catalog_search no longer materialises every match (see below).
 -- Triggers on products keep it exact in the same statement as every write
 -- (create, update, status, price, import, bulk edits, sales recount); a
 -- product's deletion cascades.
