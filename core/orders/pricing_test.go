@@ -537,3 +537,31 @@ func TestPointsGoodsComeBack(t *testing.T) {
 		f.trialBalanceZero(t, "mixed refunded")
 	})
 }
+
+// Points goods and points redeemed as money draw on one balance: asking to
+// redeem more than the exchange leaves gets what is left (the quote used to
+// offer both in full and order creation then refused).
+func TestExchangeAndRedeemShareOneBalance(t *testing.T) {
+	f := setup(t, 10)
+	mug := f.product(t, "MUG-S", "80.00", 10, map[string]any{"points_price": 500})
+	f.points(t, f.member, f.token, 800)
+	in := map[string]any{"lines": []any{map[string]any{"sku_id": mug, "qty": 1, "exchange": true}, map[string]any{"sku_id": f.sku, "qty": 1}}, "points": 1000}
+	q, res := f.pricedQuote(t, f.token, f.address, in)
+	if res.Status != 200 {
+		t.Fatalf("quote: %s", res)
+	}
+	var used struct {
+		PointsUsed int64 `json:"points_used"`
+	}
+	res.Decode(t, &used)
+	if q.ExchangePoints != 500 || used.PointsUsed != 300 {
+		t.Fatalf("exchange %d, redeemed %d: want 500 and the 300 left", q.ExchangePoints, used.PointsUsed)
+	}
+	o, res := f.placeOrder(t, f.token, f.address, "k-one-balance", q, in)
+	if res.Status != 201 || o.ExchangePoints != 500 {
+		t.Fatalf("order: %s", res)
+	}
+	if b := f.points(t, f.member, f.token, 0); b != 0 {
+		t.Fatalf("balance %d, want 0", b)
+	}
+}

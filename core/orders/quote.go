@@ -214,6 +214,9 @@ func (s *Service) quote(ctx context.Context, tx *db.Tx, memberID identity.Member
 	if len(short) > 0 {
 		return Quote{}, nil, &errs.Error{Code: errs.InsufficientStock, Message: "not enough stock", Fields: short}
 	}
+	// Points goods and points redeemed as money draw on one balance: the
+	// goods come first, redemption gets what is left.
+	redeem := in.Points
 	if q.ExchangePoints > 0 {
 		have, err := s.Members.AvailablePoints(ctx, tx, memberID)
 		if err != nil {
@@ -222,6 +225,7 @@ func (s *Service) quote(ctx context.Context, tx *db.Tx, memberID identity.Member
 		if have < q.ExchangePoints {
 			return Quote{}, nil, insufficientPoints(have, q.ExchangePoints)
 		}
+		redeem = min(redeem, have-q.ExchangePoints)
 	}
 
 	// Promotions, by priority inside the promotions capability.
@@ -281,8 +285,8 @@ func (s *Service) quote(ctx context.Context, tx *db.Tx, memberID identity.Member
 	}
 
 	// Points: on the amount after the coupon, before shipping.
-	if in.Points > 0 {
-		pts, amt, err := s.Members.QuotePoints(ctx, tx, memberID, sum(paidOf(q.Lines)), in.Points)
+	if redeem > 0 {
+		pts, amt, err := s.Members.QuotePoints(ctx, tx, memberID, sum(paidOf(q.Lines)), redeem)
 		if err != nil {
 			return Quote{}, nil, err
 		}
