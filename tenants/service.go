@@ -509,5 +509,9 @@ func (s *Service) ChangePlan(ctx context.Context, id tenancy.TenantID, planID st
 	if err != nil {
 		return Summary{}, err
 	}
+	// The plan decides which of the shop's plugins it may use: core/plugins
+	// caches them (topic "plugins"); tell this replica now, the trigger of
+	// migration 00081 tells the others.
+	s.DB.Changes.Announce("plugins:" + string(id))
 	return s.Get(ctx, id)
 }

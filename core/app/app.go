@@ -96,6 +96,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		a.Close()
 		return nil, err
 	}
+	// The caches of sessions, shop plugins and settings trust themselves
+	// only while this replica hears the changes of the others.
+	if err := d.Changes.Start(ctx, cfg.DatabaseURL); err != nil {
+		a.Close()
+		return nil, err
+	}
 	throttle := &identity.Throttle{DB: d, Window: 15 * time.Minute, Lockout: 15 * time.Minute}
 	a.Staff = &identity.Staff{DB: d, Throttle: throttle, TokenTTL: cfg.TokenTTL}
 	box, err := secrets.Load(cfg.SecretKey, cfg.DataDir)

@@ -28,6 +28,9 @@ type DB struct {
 	// oneTripBegin: the pool's connections come from connector (Open), so
 	// BEGIN and set_config travel together (begin.go).
 	oneTripBegin bool
+	// Changes carries the change announcements of migration 00081 to the
+	// caches built on this DB (changes.go); not live until Start.
+	Changes *Changes
 }
 
 // Tx is a transaction; services pass it to their lowercase store helpers.
@@ -55,7 +58,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("db ping: %w", err)
 	}
-	return &DB{DB: x, oneTripBegin: true}, nil
+	return &DB{DB: x, oneTripBegin: true, Changes: &Changes{}}, nil
 }
 
 // withDefaults answers the DSN lib/pq gets and the size of each

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -70,6 +71,9 @@ type Service struct {
 	Log          *slog.Logger
 	// Now is the clock (tests move it); time.Now when nil.
 	Now func() time.Time
+
+	settingsOnce  sync.Once
+	settingsCache *db.Cache[Settings]
 }
 
 // DefaultPluginConfig is the commission-tiered config used when the shop
@@ -228,25 +232,44 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 	return st, err
 }
 
+// settingsTopic is the change topic of distribution_settings (migration
+// 00081).
+const settingsTopic = "distribution_settings"
+
+// settings answers the shop's settings (defaults until saved). Checkout
+// reads them twice (binding, referrer), the commission job once more: they
+// are cached per shop on the replica (core/db Cache) and dropped on every
+// replica when a change commits; a row tx itself changed is never cached.
 func (s *Service) settings(ctx context.Context, tx *db.Tx) (Settings, error) {
-	var raw string
-	err := tx.GetContext(ctx, &raw, `SELECT settings::text FROM distribution_settings WHERE tenant_id = $1`, tid(ctx))
-	if errors.Is(err, errNoRows) {
+	s.settingsOnce.Do(func() {
+		s.settingsCache = db.NewCache[Settings](s.DB.Changes, settingsTopic, 10*time.Minute, 10_000)
+	})
+	st, err := s.settingsCache.Get(string(tid(ctx)), "", func() (Settings, db.Dirty, error) {
+		var row struct {
+			Settings string `db:"settings"`
+			Dirty    bool   `db:"dirty"`
+		}
+		err := tx.GetContext(ctx, &row, `SELECT settings::text AS settings, `+db.DirtyColumn(settingsTopic)+` AS dirty
+FROM distribution_settings WHERE tenant_id = $1`, tid(ctx))
 		st := DefaultSettings
-		st.Channels = append([]string(nil), st.Channels...)
-		return st, nil
-	}
-	if err != nil {
-		return Settings{}, fmt.Errorf("distribution settings: %w", err)
-	}
-	st := DefaultSettings
-	// A fresh slice: decoding into the default's would write into the
-	// shared DefaultSettings.Channels array.
-	st.Channels = append([]string(nil), DefaultSettings.Channels...)
-	if err := json.Unmarshal([]byte(raw), &st); err != nil {
-		return Settings{}, fmt.Errorf("distribution settings: %w", err)
-	}
-	return st, nil
+		if errors.Is(err, errNoRows) {
+			return st, false, nil
+		}
+		if err != nil {
+			return Settings{}, false, fmt.Errorf("distribution settings: %w", err)
+		}
+		// A fresh slice: decoding into the default's would write into the
+		// shared DefaultSettings.Channels array.
+		st.Channels = append([]string(nil), DefaultSettings.Channels...)
+		if err := json.Unmarshal([]byte(row.Settings), &st); err != nil {
+			return Settings{}, false, fmt.Errorf("distribution settings: %w", err)
+		}
+		return st, db.Dirty(row.Dirty), nil
+	})
+	// A fresh slice for every caller: the cached value (and
+	// DefaultSettings) must never be written through it.
+	st.Channels = append([]string(nil), st.Channels...)
+	return st, err
 }
 
 // UpdateSettings replaces the shop's settings after validating them.
@@ -263,5 +286,8 @@ ON CONFLICT (tenant_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at =
 		}
 		return auditRecord(ctx, tx, "distribution.settings.update", "distribution_settings", string(tid(ctx)), st)
 	})
+	if err == nil {
+		s.DB.Changes.Announce(settingsTopic + ":" + string(tid(ctx)))
+	}
 	return st, err
 }

@@ -246,6 +246,9 @@ func (s *Service) UpdateByAdmin(ctx context.Context, id identity.MemberID, p Adm
 		d, err = s.detail(ctx, tx, id)
 		return err
 	})
+	if err == nil && p.Status != nil {
+		s.sessionsChanged(ctx)
+	}
 	return d, err
 }
 

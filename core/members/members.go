@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -88,6 +89,9 @@ type Service struct {
 	// Secrets seals login providers' client secrets before they are stored
 	// (core/secrets); required for them.
 	Secrets *secrets.Box
+
+	sessionsOnce sync.Once
+	sessions     *db.Cache[session]
 }
 
 const (
@@ -361,22 +365,30 @@ func (s *Service) issue(ctx context.Context, tx *db.Tx, m Member) (Auth, error) 
 
 // Authenticate resolves a member token in the current tenant. A token of
 // another tenant is not found (RLS), which is what makes it useless there.
+//
+// Every shop request authenticates, so a valid session is cached on the
+// replica (core/db Cache, topic "sessions"): a revocation, a deleted
+// session or a disabled member is announced by the triggers of migration
+// 00081 and drops the shop's cached sessions on every replica; expiry is
+// checked on every use.
 func (s *Service) Authenticate(ctx context.Context, token string) (identity.Actor, error) {
 	if !identity.HasPrefix(token, identity.MemberTokenPrefix) {
 		return identity.Actor{}, errs.E(errs.Unauthenticated, "invalid token")
 	}
-	var row struct {
-		MemberID  identity.MemberID `db:"member_id"`
-		ExpiresAt time.Time         `db:"expires_at"`
-		RevokedAt *time.Time        `db:"revoked_at"`
-		Status    string            `db:"status"`
-	}
-	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		return tx.GetContext(ctx, &row, `
-SELECT s.member_id, s.expires_at, s.revoked_at, m.status FROM member_sessions s JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
+	row, err := s.sessionCache().Get(string(tenancy.ID(ctx)), string(identity.HashToken(token)), func() (session, db.Dirty, error) {
+		var row session
+		err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+			return tx.GetContext(ctx, &row, `
+SELECT s.member_id, s.expires_at, s.revoked_at, m.status, `+db.DirtyColumn(sessionsTopic)+` AS dirty
+FROM member_sessions s JOIN members m ON m.tenant_id = s.tenant_id AND m.id = s.member_id
 WHERE s.tenant_id = $1 AND s.token_hash = $2`, tenancy.ID(ctx), identity.HashToken(token))
+		})
+		if err == nil && (row.RevokedAt != nil || row.Status != "active") {
+			err = sql.ErrNoRows // not kept: only live sessions are cached
+		}
+		return row, db.Dirty(row.Dirty), err
 	})
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (row.RevokedAt != nil || row.Status != "active")) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return identity.Actor{}, errs.E(errs.Unauthenticated, "invalid or revoked token")
 	}
 	if err != nil {
@@ -388,12 +400,38 @@ WHERE s.tenant_id = $1 AND s.token_hash = $2`, tenancy.ID(ctx), identity.HashTok
 	return identity.Actor{Kind: "member", MemberID: row.MemberID, Expires: row.ExpiresAt}, nil
 }
 
+// sessionsTopic is the change topic of member sessions (migration 00081).
+const sessionsTopic = "sessions"
+
+type session struct {
+	MemberID  identity.MemberID `db:"member_id"`
+	ExpiresAt time.Time         `db:"expires_at"`
+	RevokedAt *time.Time        `db:"revoked_at"`
+	Status    string            `db:"status"`
+	Dirty     bool              `db:"dirty"`
+}
+
+// sessionCache keeps up to 100,000 live sessions for a minute at most.
+func (s *Service) sessionCache() *db.Cache[session] {
+	s.sessionsOnce.Do(func() { s.sessions = db.NewCache[session](s.DB.Changes, sessionsTopic, time.Minute, 100_000) })
+	return s.sessions
+}
+
+// sessionsChanged tells this replica's cache at once, after a commit that
+// revoked sessions or disabled a member (the others hear it from
+// PostgreSQL a moment later).
+func (s *Service) sessionsChanged(ctx context.Context) {
+	s.DB.Changes.Announce(sessionsTopic + ":" + string(tenancy.ID(ctx)))
+}
+
 // Logout revokes a member token.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.DB.InTenant(ctx, func(tx *db.Tx) error {
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE member_sessions SET revoked_at = now() WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL`, tenancy.ID(ctx), identity.HashToken(token))
 		return err
 	})
+	s.sessionsChanged(ctx)
+	return err
 }
 
 // Get returns a member of the current tenant.

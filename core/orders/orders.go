@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -172,6 +173,9 @@ type Service struct {
 	// refundHook, when set, makes every refund call to a provider (tests
 	// wrap the real plugin with it to hold a call or fail it transiently).
 	refundHook atomic.Pointer[RefundCall]
+
+	settingsOnce  sync.Once
+	settingsCache *db.Cache[settingsRow]
 }
 
 func (s *Service) now() time.Time {

@@ -308,7 +308,7 @@ func (s *Service) quote(ctx context.Context, tx *db.Tx, memberID identity.Member
 		}
 		addr = &a
 	}
-	set, err := s.settings(ctx, tx)
+	set, err := s.cachedSettings(ctx, tx)
 	if err != nil {
 		return Quote{}, nil, err
 	}

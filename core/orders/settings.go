@@ -2,8 +2,11 @@ package orders
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -47,7 +50,40 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 		out = r.view()
 		return err
 	})
+	if err == nil {
+		s.DB.Changes.Announce(settingsTopic + ":" + string(tid(ctx)))
+	}
 	return out, err
+}
+
+// settingsTopic is the change topic of order_settings (migration 00081).
+const settingsTopic = "order_settings"
+
+// cachedSettings is settings for the checkout pipeline, which reads them on
+// every quote and order: cached per shop on the replica (core/db Cache) and
+// dropped on every replica when a change commits. The row settings creates
+// on first use is read back uncommitted, so it is not cached (dirty); nor is
+// any row tx changed itself. Paths that change the settings read them with
+// settings, never from here.
+func (s *Service) cachedSettings(ctx context.Context, tx *db.Tx) (settingsRow, error) {
+	s.settingsOnce.Do(func() {
+		s.settingsCache = db.NewCache[settingsRow](s.DB.Changes, settingsTopic, 10*time.Minute, 10_000)
+	})
+	return s.settingsCache.Get(string(tid(ctx)), "", func() (settingsRow, db.Dirty, error) {
+		var r struct {
+			settingsRow
+			Dirty bool `db:"dirty"`
+		}
+		err := tx.GetContext(ctx, &r, `SELECT `+settingsCols+`, `+db.DirtyColumn(settingsTopic)+` AS dirty FROM order_settings WHERE tenant_id = $1`, tid(ctx))
+		if errors.Is(err, sql.ErrNoRows) {
+			row, err := s.settings(ctx, tx)
+			return row, true, err
+		}
+		if err != nil {
+			return settingsRow{}, false, fmt.Errorf("order settings: %w", err)
+		}
+		return r.settingsRow, db.Dirty(r.Dirty), nil
+	})
 }
 
 // UpdateSettings changes the shop's order settings.

@@ -9,12 +9,11 @@ package plugins
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lib/pq"
@@ -47,6 +46,9 @@ type Service struct {
 	// Secrets seals the secret values of shops' plugin configs before they
 	// are stored (secrets.go); required to save a config.
 	Secrets *secrets.Box
+
+	cacheOnce sync.Once
+	cache     *db.Cache[[]tenantRow]
 }
 
 // Availability says which plans may use a plugin: all of them, or PlanIDs.
@@ -198,6 +200,7 @@ ON CONFLICT (plugin) DO UPDATE SET all_plans = EXCLUDED.all_plans, plan_ids = EX
 	if err != nil {
 		return PlatformPlugin{}, err
 	}
+	s.changed("*")
 	all, err := s.ListPlatform(ctx)
 	return named(all, err, name, func(p PlatformPlugin) string { return p.Name })
 }
@@ -460,6 +463,7 @@ RETURNING plugin, kind, enabled, config, priority, updated_at`, tid, name, strin
 	if err != nil {
 		return ShopPlugin{}, err
 	}
+	s.changed(string(tid))
 	return s.shopView(st, &row), nil
 }
 
@@ -517,25 +521,18 @@ func FieldName(prefix, pointer string) string {
 // ---------------------------------------------------------------- for other capabilities
 
 // Enabled returns the shop's enabled plugins of a kind that its plan may
-// use, in the caller's transaction: highest priority first, then by name.
-// A plugin enabled but no longer in the plugin directory is still returned,
-// so that calling it fails loudly instead of silently changing a price.
+// use: highest priority first, then by name. A plugin enabled but no longer
+// in the plugin directory is still returned, so that calling it fails
+// loudly instead of silently changing a price.
 func (s *Service) Enabled(ctx context.Context, tx *db.Tx, kind sdk.Kind) ([]Enabled, error) {
-	var rows []tenantRow
-	err := tx.SelectContext(ctx, &rows, `
-SELECT tp.plugin, tp.kind, tp.enabled, tp.config, tp.priority, tp.updated_at, a.all_plans, a.plan_ids, t.plan_id
-FROM tenant_plugins tp
-JOIN tenants t ON t.id = tp.tenant_id
-LEFT JOIN plugin_availability a ON a.plugin = tp.plugin
-WHERE tp.tenant_id = $1 AND tp.enabled AND tp.kind = $2
-ORDER BY tp.priority DESC, tp.plugin`, tenancy.ID(ctx), string(kind))
+	rows, err := s.enabled(ctx, tx)
 	if err != nil {
-		return nil, fmt.Errorf("enabled plugins: %w", err)
+		return nil, err
 	}
 	out := []Enabled{}
 	for _, r := range rows {
-		if r.available() {
-			out = append(out, Enabled{Name: r.Plugin, Config: s.openConfig(ctx, r.Plugin, r.Config), Priority: r.Priority})
+		if r.Kind == string(kind) {
+			out = append(out, Enabled{Name: r.Plugin, Config: r.Config, Priority: r.Priority})
 		}
 	}
 	return out, nil
@@ -544,23 +541,62 @@ ORDER BY tp.priority DESC, tp.plugin`, tenancy.ID(ctx), string(kind))
 // Config returns the shop's config of an enabled plugin its plan may use;
 // false when it is not enabled (or not available).
 func (s *Service) Config(ctx context.Context, tx *db.Tx, name string) (json.RawMessage, bool, error) {
-	var r tenantRow
-	err := tx.GetContext(ctx, &r, `
-SELECT tp.plugin, tp.kind, tp.enabled, tp.config, tp.priority, tp.updated_at, a.all_plans, a.plan_ids, t.plan_id
+	rows, err := s.enabled(ctx, tx)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, r := range rows {
+		if r.Plugin == name {
+			return r.Config, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// pluginsTopic is the change topic of tenant_plugins, plugin_availability
+// and tenants' plans (migration 00081).
+const pluginsTopic = "plugins"
+
+// enabled answers the shop's enabled plugins its plan may use, configs
+// opened, in Enabled's order. Promotions, payments and commissions read it
+// on every checkout, so it is cached per shop on the replica (core/db
+// Cache): a change to the shop's plugins, to a plugin's availability or to
+// the shop's plan is announced by triggers and drops it everywhere. tx is
+// the caller's transaction; a row it changed itself is never cached.
+func (s *Service) enabled(ctx context.Context, tx *db.Tx) ([]tenantRow, error) {
+	s.cacheOnce.Do(func() { s.cache = db.NewCache[[]tenantRow](s.DB.Changes, pluginsTopic, 10*time.Minute, 10_000) })
+	return s.cache.Get(string(tenancy.ID(ctx)), "", func() ([]tenantRow, db.Dirty, error) {
+		var rows []struct {
+			tenantRow
+			Dirty bool `db:"dirty"`
+		}
+		err := tx.SelectContext(ctx, &rows, `
+SELECT tp.plugin, tp.kind, tp.enabled, tp.config, tp.priority, tp.updated_at, a.all_plans, a.plan_ids, t.plan_id,
+  `+db.DirtyColumn(pluginsTopic)+` AS dirty
 FROM tenant_plugins tp
 JOIN tenants t ON t.id = tp.tenant_id
 LEFT JOIN plugin_availability a ON a.plugin = tp.plugin
-WHERE tp.tenant_id = $1 AND tp.plugin = $2 AND tp.enabled`, tenancy.ID(ctx), name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("plugin config: %w", err)
-	}
-	if !r.available() {
-		return nil, false, nil
-	}
-	return s.openConfig(ctx, name, r.Config), true, nil
+WHERE tp.tenant_id = $1 AND tp.enabled
+ORDER BY tp.priority DESC, tp.plugin`, tenancy.ID(ctx))
+		if err != nil {
+			return nil, false, fmt.Errorf("enabled plugins: %w", err)
+		}
+		out, dirty := []tenantRow{}, false
+		for _, r := range rows {
+			dirty = dirty || r.Dirty
+			if r.available() {
+				r.Config = s.openConfig(ctx, r.Plugin, r.Config)
+				out = append(out, r.tenantRow)
+			}
+		}
+		return out, db.Dirty(dirty), nil
+	})
+}
+
+// changed tells this replica's cache at once after a commit (the others
+// hear it from PostgreSQL a moment later); key is a tenant or "*".
+func (s *Service) changed(key string) {
+	s.DB.Changes.Announce(pluginsTopic + ":" + key)
 }
 
 // ---------------------------------------------------------------- errors and readiness
