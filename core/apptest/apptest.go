@@ -23,6 +23,7 @@ import (
 	"github.com/banyanmall/banyan/core/api"
 	"github.com/banyanmall/banyan/core/app"
 	"github.com/banyanmall/banyan/core/config"
+	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/dbtest"
 	"github.com/banyanmall/banyan/core/jobs"
 	"github.com/banyanmall/banyan/core/tenancy"
@@ -102,6 +103,24 @@ type Req struct {
 	Tenant       string // X-Tenant
 	Body         any    // marshalled as JSON unless []byte or string
 	Header       map[string]string
+}
+
+// ReplicaDB answers a second pool on the test database with its own change
+// listener started, as another server replica has (tests of the replica
+// caches, core/db changes.go, build a service on it).
+func (e *Env) ReplicaDB() *db.DB {
+	e.T.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	e.T.Cleanup(cancel)
+	d, err := db.Open(ctx, e.DB.AppURL)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.T.Cleanup(func() { d.Close() })
+	if err := d.Changes.Start(ctx, e.DB.AppURL); err != nil {
+		e.T.Fatal(err)
+	}
+	return d
 }
 
 // Do sends a request.

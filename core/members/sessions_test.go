@@ -6,28 +6,10 @@ import (
 	"time"
 
 	"github.com/banyanmall/banyan/core/apptest"
-	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/members"
 	"github.com/banyanmall/banyan/core/members/memberstest"
 )
-
-// replica answers a second members service on the same database with its
-// own pool and change listener, as another server would have.
-func replica(t *testing.T, e *apptest.Env) *members.Service {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	d, err := db.Open(ctx, e.DB.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Changes.Start(ctx, e.DB.AppURL); err != nil {
-		t.Fatal(err)
-	}
-	return &members.Service{DB: d}
-}
 
 func authOK(t *testing.T, ctx context.Context, s *members.Service, token, who string) {
 	t.Helper()
@@ -60,7 +42,7 @@ func TestSessionCacheAcrossReplicas(t *testing.T) {
 	e := apptest.New(t)
 	shop := e.Signup("sessions")
 	ctx := memberstest.Ctx(shop)
-	one, two := e.App.Members, replica(t, e)
+	one, two := e.App.Members, &members.Service{DB: e.ReplicaDB()}
 	ms := memberstest.Fast(t, e, shop, 3)
 
 	for _, m := range ms {

@@ -1,7 +1,6 @@
 package plugins_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -22,16 +21,7 @@ func TestEnabledPluginsCacheAcrossReplicas(t *testing.T) {
 	other := e.Signup("cache-other")
 	op := e.Operator("superadmin")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	d, err := db.Open(ctx, e.DB.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if err := d.Changes.Start(ctx, e.DB.AppURL); err != nil {
-		t.Fatal(err)
-	}
+	d := e.ReplicaDB()
 	one := e.App.TenantPlugins
 	two := &plugins.Service{DB: d, Host: e.App.Plugins, Tenants: e.App.Tenants, Secrets: one.Secrets}
 
