@@ -164,7 +164,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 		Cfg:     api.Config{BaseDomain: cfg.BaseDomain, DefaultTenant: cfg.DefaultTenant, TrustProxy: cfg.TrustProxy, Version: "0.1.0"},
 		AdminUI: opt.AdminUI, Storefront: opt.Storefront,
 	}
-	a.Orders = newOrders(a)
+	a.Orders = newOrders(a, cfg.UnpaidSweepEvery)
 	a.Server.Orders = a.Orders
 	a.Server.Marketing = a.Marketing
 	a.Server.Catalog = a.Catalog

@@ -72,8 +72,9 @@ func (a orderLedger) Post(ctx context.Context, tx *db.Tx, e orders.LedgerEntry) 
 	return a.f.Post(ctx, tx, fe)
 }
 
-// newOrders builds the orders capability and registers its jobs.
-func newOrders(a *App) *orders.Service {
+// newOrders builds the orders capability and registers its jobs (the sweep
+// of unpaid orders every sweepEvery).
+func newOrders(a *App, sweepEvery time.Duration) *orders.Service {
 	s := &orders.Service{DB: a.DB, Log: a.Log, Catalog: a.Catalog, Members: a.Members, Marketing: a.Marketing, Tenants: a.Tenants,
 		Plugins: orderPlugins{a.TenantPlugins}, Promotions: orderPromotions{a.Promotions}, Ledger: orderLedger{a.Finance}}
 	if a.Plugins != nil {
@@ -83,6 +84,6 @@ func newOrders(a *App) *orders.Service {
 		s.Distribution = a.Distribution
 		a.Distribution.Orders = s
 	}
-	orders.Register(a.Jobs, s)
+	orders.Register(a.Jobs, s, sweepEvery)
 	return s
 }

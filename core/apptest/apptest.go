@@ -47,6 +47,10 @@ func New(tb testing.TB, opts ...Option) *Env {
 	cfg := config.Config{
 		DatabaseURL: d.AppURL, BaseDomain: "shops.test", PluginDir: os.Getenv("BANYAN_PLUGIN_DIR"),
 		DataDir: tb.TempDir(), TokenTTL: time.Hour, PluginTimeout: 2 * time.Second, PublicURL: "http://localhost",
+		// Tests call orders.Service.SweepUnpaid themselves, or ask for a
+		// short interval: a periodic sweep in the middle of a test would
+		// read the orders clock (Orders.Now) that tests move.
+		UnpaidSweepEvery: time.Hour,
 	}
 	for _, o := range opts {
 		o(&cfg)

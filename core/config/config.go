@@ -24,6 +24,7 @@ type Config struct {
 	TokenTTL           time.Duration
 	PluginTimeout      time.Duration
 	SettleEvery        time.Duration
+	UnpaidSweepEvery   time.Duration
 	TrustProxy         bool
 	LogLevel           string
 }
@@ -47,6 +48,7 @@ var Vars = []Var{
 	{"BANYAN_TOKEN_TTL", "24h", "lifetime of staff and member tokens"},
 	{"BANYAN_PLUGIN_TIMEOUT", "2s", "deadline of one plugin call"},
 	{"BANYAN_SETTLE_EVERY", "1m", "how often commissions whose freeze period has passed are settled (made available)"},
+	{"BANYAN_UNPAID_SWEEP_EVERY", "30s", "how often orders still unpaid past their payment deadline are cancelled (the shortest payment timeout is 1m)"},
 	{"BANYAN_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy you run)"},
 	{"BANYAN_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"BANYAN_FONT_FILE", "(Debian CJK font)", "font of share posters (.ttf, .otf, or font 0 of a .ttc); default: first found of fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk; none: Chinese renders as ?"},
@@ -78,6 +80,9 @@ func Load() (Config, error) {
 	}
 	if c.SettleEvery, err = time.ParseDuration(get("BANYAN_SETTLE_EVERY", "1m")); err != nil || c.SettleEvery <= 0 {
 		return c, fmt.Errorf("BANYAN_SETTLE_EVERY: not a positive duration")
+	}
+	if c.UnpaidSweepEvery, err = time.ParseDuration(get("BANYAN_UNPAID_SWEEP_EVERY", "30s")); err != nil || c.UnpaidSweepEvery <= 0 {
+		return c, fmt.Errorf("BANYAN_UNPAID_SWEEP_EVERY: not a positive duration")
 	}
 	if c.TrustProxy, err = strconv.ParseBool(get("BANYAN_TRUST_PROXY", "false")); err != nil {
 		return c, fmt.Errorf("BANYAN_TRUST_PROXY: not a boolean")

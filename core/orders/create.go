@@ -14,14 +14,12 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
-	"github.com/riverqueue/river"
 	"github.com/shopspring/decimal"
 
 	"github.com/banyanmall/banyan/core/catalog"
 	"github.com/banyanmall/banyan/core/db"
 	"github.com/banyanmall/banyan/core/errs"
 	"github.com/banyanmall/banyan/core/identity"
-	"github.com/banyanmall/banyan/core/jobs"
 	"github.com/banyanmall/banyan/core/marketing"
 	"github.com/banyanmall/banyan/core/members"
 )
@@ -259,10 +257,10 @@ FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uu
 		}
 		return id, stock, s.recordPurchase(ctx, tx, o)
 	}
-	if _, err := jobs.Enqueue(ctx, tx, CancelUnpaidArgs{Tenant: jobs.Tenant{TenantID: tid(ctx)}, OrderID: id},
-		&river.InsertOpts{ScheduledAt: deadline}); err != nil {
-		return "", nil, err
-	}
+	// No job of its own for the payment deadline: the periodic sweep
+	// (sweep.go) cancels it if it is still unpaid then, which saves a River
+	// insert here (and its fetch and completion later) for every order that
+	// gets paid.
 	return id, stock, nil
 }
 

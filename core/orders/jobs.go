@@ -11,6 +11,11 @@ import (
 )
 
 // CancelUnpaidArgs cancels an order still unpaid at its payment deadline.
+//
+// Deprecated: orders are no longer given one (the periodic
+// orders.sweep_unpaid cancels them, sweep.go); the worker stays registered
+// so that the jobs enqueued before the upgrade, scheduled up to a week
+// ahead, still run. It can go once no such job can be left.
 type CancelUnpaidArgs struct {
 	jobs.Tenant
 	OrderID OrderID `json:"order_id"`
@@ -44,8 +49,21 @@ func enqueueAt(ctx context.Context, tx *db.Tx, args river.JobArgs, at time.Time)
 	return err
 }
 
-// Register adds the orders workers to the runner.
-func Register(r *jobs.Runner, s *Service) {
+// Register adds the orders workers to the runner and schedules the sweep of
+// unpaid orders past their deadline every interval
+// (DefaultUnpaidSweepEvery when zero).
+func Register(r *jobs.Runner, s *Service, every time.Duration) {
+	if every <= 0 {
+		every = DefaultUnpaidSweepEvery
+	}
+	jobs.Register(r, &sweepUnpaidWorker{s: s, every: every})
+	// Not run on start: it would gain at most one interval. MaxAttempts 1:
+	// the next run is the retry, and a failed run's orders are listed again.
+	r.Periodic(every, func() (river.JobArgs, *river.InsertOpts) {
+		return SweepUnpaidArgs{}, &river.InsertOpts{MaxAttempts: 1}
+	}, false)
+	// Kept for the orders.cancel_unpaid jobs enqueued before the sweep
+	// replaced them (see CancelUnpaidArgs); none is enqueued any more.
 	jobs.Register(r, &cancelUnpaidWorker{s: s})
 	jobs.Register(r, &autoConfirmWorker{s: s})
 	jobs.Register(r, &afterSalesClosedWorker{s: s})
@@ -57,7 +75,8 @@ type cancelUnpaidWorker struct {
 	s *Service
 }
 
-// Work cancels the order if it is still unpaid; anything else is done.
+// Work cancels the order if it is still unpaid; anything else is done. Only
+// jobs enqueued before the upgrade reach it (the sweep does the same now).
 func (w *cancelUnpaidWorker) Work(ctx context.Context, j *river.Job[CancelUnpaidArgs]) error {
 	return jobs.InTenant(ctx, w.s.DB, j.Args.TenantID, func(ctx context.Context, tx *db.Tx) error {
 		o, err := w.s.load(ctx, tx, j.Args.OrderID, true)

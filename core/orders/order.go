@@ -169,10 +169,15 @@ func (s *Service) load(ctx context.Context, tx *db.Tx, id OrderID, lock bool) (O
 	if err != nil {
 		return o, err
 	}
-	if err := tx.SelectContext(ctx, &o.Lines, `SELECT `+lineCols+` FROM order_lines WHERE tenant_id = $1 AND order_id = $2 ORDER BY position`, tid(ctx), id); err != nil {
-		return o, fmt.Errorf("order lines: %w", err)
+	return o, s.loadLines(ctx, tx, &o)
+}
+
+// loadLines reads the lines of an order read by its head.
+func (s *Service) loadLines(ctx context.Context, tx *db.Tx, o *Order) error {
+	if err := tx.SelectContext(ctx, &o.Lines, `SELECT `+lineCols+` FROM order_lines WHERE tenant_id = $1 AND order_id = $2 ORDER BY position`, tid(ctx), o.ID); err != nil {
+		return fmt.Errorf("order lines: %w", err)
 	}
-	return o, nil
+	return nil
 }
 
 func (s *Service) fill(ctx context.Context, tx *db.Tx, o *Order) error {

@@ -29,9 +29,14 @@ type fixture struct {
 	address string
 }
 
-func setup(t testing.TB, stock int) *fixture {
+func setup(t testing.TB, stock int, opts ...apptest.Option) *fixture {
 	t.Helper()
-	e := apptest.New(t)
+	return newShop(t, apptest.New(t, opts...), stock)
+}
+
+// newShop signs up another shop in e, set up as setup's.
+func newShop(t testing.TB, e *apptest.Env, stock int) *fixture {
+	t.Helper()
 	shop := e.Signup(fmt.Sprintf("o%d", time.Now().UnixNano()%1e9))
 	f := &fixture{e: e, shop: shop}
 	e.Must(200, apptest.Req{Method: "PUT", Path: "/api/v1/admin/plugins/payment-sandbox", Token: shop.OwnerToken, Tenant: shop.Slug,
@@ -424,13 +429,20 @@ type hook struct {
 // page does.
 func (f *fixture) signedWebhook(t testing.TB, paymentID, ref string, amount decimal.Decimal) hook {
 	t.Helper()
+	return f.signedWebhookAt(t, paymentID, ref, amount, time.Now())
+}
+
+// signedWebhookAt signs it at the time now (the orders clock, when a test
+// moved it: the webhook's timestamp is checked against it).
+func (f *fixture) signedWebhookAt(t testing.TB, paymentID, ref string, amount decimal.Decimal, now time.Time) hook {
+	t.Helper()
 	prov, err := f.e.App.Plugins.Payment("payment-sandbox")
 	if err != nil {
 		t.Fatal(err)
 	}
 	signed, err := prov.(sdk.SandboxSimulator).SimulatePayment(context.Background(), sdk.SimulateRequest{
 		Context: sdk.PluginContext{TenantID: f.shop.ID, ConfigJSON: json.RawMessage(`{"webhook_secret":"0123456789abcdef0123"}`),
-			Currency: "CNY", MinorUnits: 2, Now: time.Now()},
+			Currency: "CNY", MinorUnits: 2, Now: now},
 		PaymentID: paymentID, ProviderRef: ref, Amount: amount, Currency: "CNY", Approve: true})
 	if err != nil {
 		t.Fatal(err)
