@@ -78,7 +78,7 @@ func New(sqlDB *sql.DB, log *slog.Logger, opt Options) *Runner {
 
 // Workers is the worker bundle to register on, before Start:
 //
-//	river.AddWorker(runner.Workers(), &CancelUnpaidWorker{...})
+//	river.AddWorker(runner.Workers(), &autoConfirmWorker{...})
 func (r *Runner) Workers() *river.Workers { return r.workers }
 
 // Register adds a worker for the job args T; it is river.AddWorker on the
