@@ -16,6 +16,10 @@ import (
 
 	"github.com/banyanmall/banyan/core/apptest"
 	"github.com/banyanmall/banyan/core/config"
+	"github.com/banyanmall/banyan/core/db"
+	"github.com/banyanmall/banyan/core/jobs"
+	"github.com/banyanmall/banyan/core/orders"
+	"github.com/banyanmall/banyan/core/tenancy"
 )
 
 // due makes the River job of kind for orderID due now — it was scheduled at
@@ -426,6 +430,29 @@ func TestUnpaidSweepSkipsHeldOrder(t *testing.T) {
 	if n := f.sweep(t); n != 1 {
 		t.Fatalf("the sweep after the release cancelled %d", n)
 	}
+	f.timedOut(t, o.ID)
+	if s := f.stock(t); s != before {
+		t.Fatalf("stock %d, want %d", s, before)
+	}
+}
+
+// TestLegacyCancelUnpaidJob: an orders.cancel_unpaid job enqueued before
+// the sweep replaced them (orders no longer get one) still cancels its
+// order once the deadline has passed.
+func TestLegacyCancelUnpaidJob(t *testing.T) {
+	f := setup(t, 10)
+	clk := f.useClock()
+	before := f.stock(t)
+	o := f.place(t, 2, "k-legacy")
+	clk.move(31 * time.Minute)
+	if err := f.e.App.DB.InTenantID(context.Background(), tenancy.TenantID(f.shop.ID), func(tx *db.Tx) error {
+		_, err := jobs.Enqueue(context.Background(), tx, orders.CancelUnpaidArgs{Tenant: jobs.Tenant{TenantID: tenancy.TenantID(f.shop.ID)},
+			OrderID: orders.OrderID(o.ID)}, nil)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.jobState(t, "orders.cancel_unpaid", o.ID, "completed")
 	f.timedOut(t, o.ID)
 	if s := f.stock(t); s != before {
 		t.Fatalf("stock %d, want %d", s, before)
