@@ -79,6 +79,7 @@ func Serve(opts ServeOpts) {
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: sets,
 		GRPCServer: func(o []grpc.ServerOption) *grpc.Server {
+			o = append(o, wire.ServerOptions()...)
 			return grpc.NewServer(append(o, grpc.ChainUnaryInterceptor(recoverPanic))...)
 		},
 	})

@@ -25,8 +25,8 @@ func VersionedPlugins() map[int]plugin.PluginSet { return wire.ClientPlugins() }
 
 // Config returns the client config that launches the plugin binary at path:
 // gRPC only, AutoMTLS, and, when checksum is set, go-plugin's SecureConfig
-// check of the binary's sha256 before it runs. Callers add logging and
-// timeouts.
+// check of the binary's sha256 before it runs, and a fixed flow-control
+// window (see DialOptions). Callers add logging and timeouts.
 func Config(path string, checksum []byte) *plugin.ClientConfig {
 	cfg := &plugin.ClientConfig{
 		HandshakeConfig:  Handshake,
@@ -34,12 +34,23 @@ func Config(path string, checksum []byte) *plugin.ClientConfig {
 		Cmd:              exec.Command(path),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
+		GRPCDialOptions:  DialOptions(),
 	}
 	if checksum != nil {
 		cfg.SecureConfig = &plugin.SecureConfig{Checksum: checksum, Hash: sha256.New()}
 	}
 	return cfg
 }
+
+// DialOptions are the gRPC dial options of the host's end of a plugin
+// connection: a fixed HTTP/2 flow-control window, as the plugin's end (sdk.Serve)
+// has, which spares every call a PING and a WINDOW_UPDATE each way.
+// Config sets them; a caller dialing a plugin by other means adds them.
+func DialOptions() []grpc.DialOption { return wire.DialOptions() }
+
+// ServerOptions are the gRPC server options sdk.Serve gives a plugin's end;
+// a server set up by Register for a test takes them to behave the same.
+func ServerOptions() []grpc.ServerOption { return wire.ServerOptions() }
 
 // Dispense returns the implementation of kind served by a started client:
 // an sdk.CommissionScheme, sdk.PromotionRule or sdk.PaymentProvider.
