@@ -66,6 +66,12 @@ func checkRates(path string, rates []decimal.Decimal) []sdk.FieldError {
 	return fields
 }
 
+// configs holds the tenant configs Compute has parsed, by their bytes: the
+// host sends the config with every call (see sdk.ConfigCache for why a
+// cache keyed by the bytes alone is safe across tenants). Compute only
+// reads a config, never changes one.
+var configs = sdk.NewConfigCache(0, parseConfig)
+
 type tiered struct{}
 
 var _ sdk.CommissionScheme = tiered{}
@@ -76,7 +82,7 @@ func (tiered) ValidateConfig(_ context.Context, raw json.RawMessage) error {
 }
 
 func (tiered) Compute(_ context.Context, req sdk.CommissionRequest) (sdk.CommissionResult, error) {
-	cfg, err := parseConfig(req.Context.ConfigJSON)
+	cfg, err := configs.Get(req.Context.ConfigJSON)
 	if err != nil {
 		return sdk.CommissionResult{}, err
 	}

@@ -53,6 +53,10 @@ func parseConfig(raw json.RawMessage) (config, error) {
 	return c, nil
 }
 
+// configs holds the tenant configs CreatePayment has parsed, by their bytes
+// (see sdk.ConfigCache for why that is safe across tenants).
+var configs = sdk.NewConfigCache(0, parseConfig)
+
 type offline struct{}
 
 var _ sdk.PaymentProvider = offline{}
@@ -63,7 +67,7 @@ func (offline) ValidateConfig(_ context.Context, raw json.RawMessage) error {
 }
 
 func (offline) CreatePayment(_ context.Context, req sdk.PaymentRequest) (sdk.PaymentIntent, error) {
-	c, err := parseConfig(req.Context.ConfigJSON)
+	c, err := configs.Get(req.Context.ConfigJSON)
 	if err != nil {
 		return sdk.PaymentIntent{}, err
 	}

@@ -39,6 +39,12 @@ func parseConfig(raw json.RawMessage) (config, error) {
 	return c, nil
 }
 
+// configs holds the tenant configs the calls have parsed, by their bytes:
+// the host sends the config with every call (see sdk.ConfigCache for why a
+// cache keyed by the bytes alone is safe across tenants, and why a changed
+// secret is seen by the very next call). ValidateConfig parses afresh.
+var configs = sdk.NewConfigCache(0, parseConfig)
+
 // event is the webhook body the sandbox signs.
 type event struct {
 	EventID     string `json:"event_id"`
@@ -75,7 +81,7 @@ func checkAmount(pc sdk.PluginContext, amount decimal.Decimal) error {
 }
 
 func (sandbox) CreatePayment(_ context.Context, req sdk.PaymentRequest) (sdk.PaymentIntent, error) {
-	if _, err := parseConfig(req.Context.ConfigJSON); err != nil {
+	if _, err := configs.Get(req.Context.ConfigJSON); err != nil {
 		return sdk.PaymentIntent{}, err
 	}
 	if err := checkAmount(req.Context, req.Amount); err != nil {
@@ -108,7 +114,7 @@ func sign(secret string, timestamp string, body []byte) string {
 }
 
 func (sandbox) SimulatePayment(_ context.Context, req sdk.SimulateRequest) (sdk.SignedWebhook, error) {
-	cfg, err := parseConfig(req.Context.ConfigJSON)
+	cfg, err := configs.Get(req.Context.ConfigJSON)
 	if err != nil {
 		return sdk.SignedWebhook{}, err
 	}
@@ -151,7 +157,7 @@ func header(h map[string]string, name string) string {
 }
 
 func (sandbox) VerifyWebhook(_ context.Context, req sdk.WebhookRequest) (sdk.WebhookEvent, error) {
-	cfg, err := parseConfig(req.Context.ConfigJSON)
+	cfg, err := configs.Get(req.Context.ConfigJSON)
 	if err != nil {
 		return sdk.WebhookEvent{}, err
 	}
@@ -207,7 +213,7 @@ type refundEntry struct {
 }
 
 func (sandbox) Refund(_ context.Context, req sdk.RefundRequest) (sdk.RefundResult, error) {
-	if _, err := parseConfig(req.Context.ConfigJSON); err != nil {
+	if _, err := configs.Get(req.Context.ConfigJSON); err != nil {
 		return sdk.RefundResult{}, err
 	}
 	if err := checkAmount(req.Context, req.Amount); err != nil {
@@ -238,7 +244,7 @@ func (sandbox) Refund(_ context.Context, req sdk.RefundRequest) (sdk.RefundResul
 }
 
 func (sandbox) Payout(_ context.Context, req sdk.PayoutRequest) (sdk.PayoutResult, error) {
-	if _, err := parseConfig(req.Context.ConfigJSON); err != nil {
+	if _, err := configs.Get(req.Context.ConfigJSON); err != nil {
 		return sdk.PayoutResult{}, err
 	}
 	if err := checkAmount(req.Context, req.Amount); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,4 +126,62 @@ func TestConformance(t *testing.T) {
 	plugintest.RunConfig(t, bin, sdk.KindPayment,
 		plugintest.ConfigCase{Name: "short secret", Config: `{"webhook_secret":"short"}`, WantField: "/webhook_secret"},
 	)
+	t.Run("tenant secrets through the process", func(t *testing.T) {
+		checkTenantSecrets(t, plugintest.Payment(t, bin))
+	})
+}
+
+// The calls keep parsed configs (configs); under -race here, and through
+// the real process in TestConformance.
+func TestTenantSecrets(t *testing.T) { checkTenantSecrets(t, sandbox{}) }
+
+// checkTenantSecrets: two tenants verifying webhooks at once each verify
+// with their own secret only, and a changed secret is the one the very next
+// call verifies with.
+func checkTenantSecrets(t *testing.T, p sdk.PaymentProvider) {
+	ctx := context.Background()
+	tenant := func(id, secret string) sdk.PluginContext {
+		c := pc
+		c.TenantID, c.ConfigJSON = id, json.RawMessage(`{"webhook_secret":"`+secret+`"}`)
+		return c
+	}
+	hook := func(c sdk.PluginContext) sdk.SignedWebhook {
+		h, err := p.(sdk.SandboxSimulator).SimulatePayment(ctx, sdk.SimulateRequest{Context: c, PaymentID: "pay-" + c.TenantID,
+			ProviderRef: "ref", Amount: pay.Amount, Currency: "CNY", Approve: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	verify := func(c sdk.PluginContext, h sdk.SignedWebhook) error {
+		_, err := p.VerifyWebhook(ctx, sdk.WebhookRequest{Context: c, Headers: h.Headers, Body: h.Body})
+		return err
+	}
+	one, two := tenant("t1", "tenant-one-secret-0001"), tenant("t2", "tenant-two-secret-0002")
+	hooks := map[string]sdk.SignedWebhook{"t1": hook(one), "t2": hook(two)}
+	var wg sync.WaitGroup
+	for _, c := range []struct{ own, other sdk.PluginContext }{{one, two}, {two, one}} {
+		wg.Go(func() {
+			for range 25 {
+				if err := verify(c.own, hooks[c.own.TenantID]); err != nil {
+					t.Errorf("%s's own webhook: %v", c.own.TenantID, err)
+					return
+				}
+				if err := verify(c.own, hooks[c.other.TenantID]); !errors.Is(err, sdk.ErrBadSignature) {
+					t.Errorf("%s verified %s's webhook: %v", c.own.TenantID, c.other.TenantID, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// t1 rotates its secret: a webhook signed with the old one no longer
+	// verifies, from the very next call on.
+	rotated := tenant("t1", "tenant-one-rotated-0003")
+	if err := verify(rotated, hooks["t1"]); !errors.Is(err, sdk.ErrBadSignature) {
+		t.Fatalf("old secret's webhook after the rotation: %v, want bad signature", err)
+	}
+	if err := verify(rotated, hook(rotated)); err != nil {
+		t.Fatalf("new secret's webhook: %v", err)
+	}
 }

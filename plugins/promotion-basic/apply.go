@@ -60,11 +60,13 @@ func (basic) Apply(_ context.Context, req sdk.PromotionRequest) (sdk.PromotionRe
 	var res sdk.PromotionResult
 	groups := map[string]bool{}
 	for _, cp := range campaigns {
-		cfg, fields := parseCampaign(cp.ConfigJSON)
-		if len(fields) > 0 {
-			e := sdk.InvalidConfig(fields...)
-			e.Message = "campaign " + cp.CampaignID
-			return sdk.PromotionResult{}, e
+		cfg, err := campaignConfigs.Get(cp.ConfigJSON)
+		if err != nil {
+			// Errors are never cached: e is this call's own.
+			if e, ok := sdk.AsError(err); ok {
+				e.Message = "campaign " + cp.CampaignID
+			}
+			return sdk.PromotionResult{}, err
 		}
 		if !cfg.eligible(cp, req) || (cp.StackingGroup != "" && groups[cp.StackingGroup]) {
 			continue

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -185,4 +186,61 @@ func TestConformance(t *testing.T) {
 		plugintest.ConfigCase{Name: "empty", Config: `{}`},
 		plugintest.ConfigCase{Name: "unknown setting", Config: `{"x":1}`, WantField: "/x"},
 	)
+	t.Run("campaign configs through the process", func(t *testing.T) {
+		checkCampaignConfigs(t, plugintest.Promotion(t, bin))
+	})
+}
+
+// Apply keeps parsed campaign configs (campaignConfigs); under -race here,
+// and through the real process in TestConformance.
+func TestCampaignConfigs(t *testing.T) { checkCampaignConfigs(t, basic{}) }
+
+// checkCampaignConfigs: a campaign whose config changes gives the new
+// discount on the very next call, and two tenants whose campaigns share an
+// id but not a config, quoting at once, each get their own.
+func checkCampaignConfigs(t *testing.T, p sdk.PromotionRule) {
+	ctx := context.Background()
+	discount := func(tenant, config string) (decimal.Decimal, error) {
+		req := request(campaign("c1", 0, "", false, config))
+		req.Context.TenantID = tenant
+		res, err := p.Apply(ctx, req)
+		if err != nil {
+			return decimal.Zero, err
+		}
+		total := decimal.Zero
+		for _, a := range res.Adjustments {
+			total = total.Add(a.Amount)
+		}
+		return total, nil
+	}
+	for i, c := range []struct{ config, want string }{
+		{`{"type":"amount_off","amount":"10"}`, "10"},
+		{`{"type":"amount_off","amount":"20"}`, "20"},
+		{`{"type":"amount_off","amount":"10"}`, "10"},
+		{`{"type":"percent_off","percent":"10"}`, "15.00"}, // 12.00 + 3.00
+	} {
+		got, err := discount("t1", c.config)
+		if err != nil || !got.Equal(d(c.want)) {
+			t.Fatalf("call %d with %s: %s, %v; want %s", i, c.config, got, err, c.want)
+		}
+	}
+	if _, err := discount("t1", `{"type":"percent_off","percent":"150"}`); !errors.Is(err, sdk.ErrInvalidConfig) {
+		t.Fatalf("a broken config after good ones: %v, want invalid config", err)
+	}
+	tenants := map[string]struct{ config, want string }{
+		"t1": {`{"type":"amount_off","amount":"10"}`, "10"},
+		"t2": {`{"type":"percent_off","percent":"50"}`, "75.00"}, // 60.00 + 15.00 (30.005 → 15.00, half-even)
+	}
+	var wg sync.WaitGroup
+	for tenant, c := range tenants {
+		wg.Go(func() {
+			for range 25 {
+				if got, err := discount(tenant, c.config); err != nil || !got.Equal(d(c.want)) {
+					t.Errorf("%s: %s, %v; want %s", tenant, got, err, c.want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -42,6 +42,19 @@ type tier struct {
 	Save  decimal.Decimal `json:"save"`
 }
 
+// campaignConfigs holds the campaign configs Apply has parsed, by their
+// bytes: every quote sends each campaign's config again, and decoding it
+// cost more than the rest of Apply (see sdk.ConfigCache for why a cache
+// keyed by the bytes alone is safe across campaigns and tenants). Apply
+// only reads a campaignConfig, never changes one.
+var campaignConfigs = sdk.NewConfigCache(0, func(raw json.RawMessage) (campaignConfig, error) {
+	c, fields := parseCampaign(raw)
+	if len(fields) > 0 {
+		return c, sdk.InvalidConfig(fields...)
+	}
+	return c, nil
+})
+
 // parseCampaign reads a campaign's config and names each wrong field.
 func parseCampaign(raw json.RawMessage) (campaignConfig, []sdk.FieldError) {
 	var c campaignConfig

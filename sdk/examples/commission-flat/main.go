@@ -28,6 +28,11 @@ func parseConfig(raw json.RawMessage) (config, error) {
 	return c, nil
 }
 
+// configs remembers parsed configs by their bytes, so a tenant's config is
+// decoded once rather than on every call (sdk.ConfigCache says why that is
+// safe across tenants).
+var configs = sdk.NewConfigCache(0, parseConfig)
+
 type flat struct{}
 
 var _ sdk.CommissionScheme = flat{}
@@ -38,7 +43,7 @@ func (flat) ValidateConfig(_ context.Context, raw json.RawMessage) error {
 }
 
 func (flat) Compute(_ context.Context, req sdk.CommissionRequest) (sdk.CommissionResult, error) {
-	c, err := parseConfig(req.Context.ConfigJSON)
+	c, err := configs.Get(req.Context.ConfigJSON)
 	if err != nil {
 		return sdk.CommissionResult{}, err
 	}
