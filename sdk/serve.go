@@ -75,6 +75,9 @@ func Serve(opts ServeOpts) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	if dir := os.Getenv(EnvCPUProfile); dir != "" {
+		startProfiling(dir)
+	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: sets,
