@@ -145,7 +145,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(d.DB.DB, "banyan"))
-	if a.Plugins, err = pluginhost.New(pluginhost.Options{Dir: cfg.PluginDir, CallTimeout: cfg.PluginTimeout, Logger: log, Registerer: reg}); err != nil {
+	if a.Plugins, err = pluginhost.New(pluginhost.Options{Dir: cfg.PluginDir, CallTimeout: cfg.PluginTimeout, Procs: cfg.PluginProcs, Logger: log, Registerer: reg}); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -23,6 +23,7 @@ type Config struct {
 	SecretKey          string
 	TokenTTL           time.Duration
 	PluginTimeout      time.Duration
+	PluginProcs        int
 	SettleEvery        time.Duration
 	UnpaidSweepEvery   time.Duration
 	TrustProxy         bool
@@ -47,6 +48,7 @@ var Vars = []Var{
 	{"BANYAN_SECRET_KEY", "(BANYAN_DATA_DIR/secret.key)", "32 bytes in base64 (openssl rand -base64 32) sealing stored secrets such as OAuth client secrets; replicas must share it; without it a key file is created in the data directory"},
 	{"BANYAN_TOKEN_TTL", "24h", "lifetime of staff and member tokens"},
 	{"BANYAN_PLUGIN_TIMEOUT", "2s", "deadline of one plugin call"},
+	{"BANYAN_PLUGIN_PROCS", "1", "GOMAXPROCS of each plugin process (a GOMAXPROCS set for banyan itself wins): one is the cheapest per call"},
 	{"BANYAN_SETTLE_EVERY", "1m", "how often commissions whose freeze period has passed are settled (made available)"},
 	{"BANYAN_UNPAID_SWEEP_EVERY", "30s", "how often orders still unpaid past their payment deadline are cancelled (the shortest payment timeout is 1m)"},
 	{"BANYAN_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy you run)"},
@@ -77,6 +79,9 @@ func Load() (Config, error) {
 	}
 	if c.PluginTimeout, err = time.ParseDuration(get("BANYAN_PLUGIN_TIMEOUT", "2s")); err != nil || c.PluginTimeout <= 0 {
 		return c, fmt.Errorf("BANYAN_PLUGIN_TIMEOUT: not a positive duration")
+	}
+	if c.PluginProcs, err = strconv.Atoi(get("BANYAN_PLUGIN_PROCS", "1")); err != nil || c.PluginProcs <= 0 {
+		return c, fmt.Errorf("BANYAN_PLUGIN_PROCS: not a positive integer")
 	}
 	if c.SettleEvery, err = time.ParseDuration(get("BANYAN_SETTLE_EVERY", "1m")); err != nil || c.SettleEvery <= 0 {
 		return c, fmt.Errorf("BANYAN_SETTLE_EVERY: not a positive duration")

@@ -35,7 +35,11 @@ type Options struct {
 	// (default 5) for BreakerCooldown (default 10s).
 	BreakerThreshold int
 	BreakerCooldown  time.Duration
-	Logger           *slog.Logger
+	// Procs is the GOMAXPROCS of each plugin process (default 1): see
+	// README.md, "What a call costs". A GOMAXPROCS in the host's own
+	// environment, which plugins inherit, wins over it.
+	Procs  int
+	Logger *slog.Logger
 	// Registerer receives the metrics; nil keeps them unregistered.
 	Registerer prometheus.Registerer
 }
@@ -53,6 +57,9 @@ func (o *Options) defaults() {
 	def(&o.BreakerCooldown, 10*time.Second)
 	if o.BreakerThreshold <= 0 {
 		o.BreakerThreshold = 5
+	}
+	if o.Procs <= 0 {
+		o.Procs = 1
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -449,4 +450,55 @@ func TestExitLogLevels(t *testing.T) {
 	if exits["ERROR"] != 1 || exits["INFO"] < 1 {
 		t.Fatalf("exit records by level %v, want the crash at ERROR and the shutdown at INFO\n%s", exits, logs.String())
 	}
+}
+
+// TestPluginProcessEnvironment: plugins run with the host's GOMAXPROCS for
+// them (Options.Procs, default 1) unless the host's own environment sets
+// one, and sdk.EnvCPUProfile, passed on from the host's environment, makes
+// a plugin write CPU profiles.
+func TestPluginProcessEnvironment(t *testing.T) {
+	environ := func(t *testing.T, h *Host, name string) map[string]string {
+		t.Helper()
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", h.procs[name].inst.pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{}
+		for _, kv := range strings.Split(string(b), "\x00") {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				env[k] = v
+			}
+		}
+		return env
+	}
+	want := func(procs string) string {
+		if v := os.Getenv("GOMAXPROCS"); v != "" {
+			return v // the operator's own setting wins
+		}
+		return procs
+	}
+	t.Run("default", func(t *testing.T) {
+		h := newHost(t, pluginDir(t, "testplugin"), Options{})
+		if got := environ(t, h, "testplugin")["GOMAXPROCS"]; got != want("1") {
+			t.Errorf("GOMAXPROCS=%q, want %s", got, want("1"))
+		}
+	})
+	t.Run("Procs and a CPU profile", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Setenv(sdk.EnvCPUProfile, dir)
+		h := newHost(t, pluginDir(t, "testplugin"), Options{Procs: 3})
+		if got := environ(t, h, "testplugin")["GOMAXPROCS"]; got != want("3") {
+			t.Errorf("GOMAXPROCS=%q, want %s", got, want("3"))
+		}
+		prefix := filepath.Join(dir, fmt.Sprintf("testplugin.%d.", h.procs["testplugin"].inst.pid))
+		// The first window is written when the second starts.
+		waitFor(t, 10*time.Second, "a second profile window", func() bool {
+			_, err := os.Stat(prefix + "1.pprof")
+			return err == nil
+		})
+		b, err := os.ReadFile(prefix + "0.pprof")
+		if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("first window: %d bytes, %v; want a gzipped profile", len(b), err)
+		}
+	})
 }

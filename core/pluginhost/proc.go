@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,6 +57,7 @@ type proc struct {
 	log   *slog.Logger
 	kick  chan struct{} // tells the supervisor an instance died
 	exit  chan struct{} // closed when the supervisor has stopped
+	ops   sync.Map      // method name → *opMetrics
 
 	mu        sync.Mutex
 	state     State
@@ -84,6 +86,9 @@ func newProc(h *Host, f Found) *proc {
 // start launches a process and dispenses its implementation.
 func (p *proc) start() (*instance, error) {
 	cfg := pluginclient.Config(p.found.Path, p.found.Checksum)
+	// go-plugin appends the host's environment after this, so a GOMAXPROCS
+	// set there (the operator's choice) wins.
+	cfg.Cmd.Env = append(cfg.Cmd.Env, "GOMAXPROCS="+strconv.Itoa(p.h.opts.Procs))
 	killed := new(atomic.Bool)
 	cfg.Logger = hclogToSlog(p.log, killed.Load)
 	cfg.Stderr = &lineWriter{l: p.log}
