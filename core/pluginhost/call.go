@@ -25,13 +25,13 @@ func call[T any](ctx context.Context, p *proc, op string, f func(ctx context.Con
 }
 
 func (p *proc) do(ctx context.Context, op string, f func(context.Context, any) error) error {
-	m := p.h.metrics
+	m := p.opMetrics(op)
 	start := time.Now()
-	m.calls.WithLabelValues(p.name, op).Inc()
+	m.calls.Inc()
 	err := p.try(ctx, op, f)
-	m.seconds.WithLabelValues(p.name, op).Observe(time.Since(start).Seconds())
+	m.seconds.Observe(time.Since(start).Seconds())
 	if err != nil {
-		m.errors.WithLabelValues(p.name, op).Inc()
+		m.errors.Inc()
 	}
 	return err
 }
