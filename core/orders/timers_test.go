@@ -295,12 +295,19 @@ func TestUnpaidSweepPeriodic(t *testing.T) {
 	if st := f.get(t, paid.ID).State; st != "paid" {
 		t.Fatalf("the paid order is %s", st)
 	}
-	var runs int
-	if err := f.e.DB.Owner.Get(&runs, `SELECT count(*) FROM river_job WHERE kind = 'orders.sweep_unpaid' AND state = 'completed'`); err != nil {
-		t.Fatal(err)
-	}
-	if runs == 0 {
-		t.Fatal("no orders.sweep_unpaid job completed")
+	// River marks a job completed in batches, a moment after its work
+	// committed: wait for it rather than read it once.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var runs int
+		if err := f.e.DB.Owner.Get(&runs, `SELECT count(*) FROM river_job WHERE kind = 'orders.sweep_unpaid' AND state = 'completed'`); err != nil {
+			t.Fatal(err)
+		}
+		if runs > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no orders.sweep_unpaid job completed")
+		}
 	}
 	f.trialBalanceZero(t, "periodic")
 }
