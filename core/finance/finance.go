@@ -177,11 +177,32 @@ func (s *Service) Post(ctx context.Context, tx *db.Tx, e Entry) (id string, crea
 	if err := s.ensureChart(ctx, tid); err != nil {
 		return "", false, err
 	}
-	err = tx.GetContext(ctx, &id, `
+	// The entry and its lines in one statement (one round trip): the lines
+	// hang off the entry's RETURNING, so a replay (the entry exists, ON
+	// CONFLICT does nothing) inserts no line either. The deferred balance
+	// triggers still check every inserted row at commit.
+	var b strings.Builder
+	args := []any{tid, e.Kind, e.Ref, e.OrderID, e.MemberID, e.Memo}
+	b.WriteString(`WITH e AS (
 INSERT INTO journal_entries (tenant_id, kind, ref, order_id, member_id, memo)
 VALUES ($1, $2, $3, NULLIF($4, '')::uuid, NULLIF($5, '')::uuid, $6)
 ON CONFLICT (tenant_id, kind, ref) DO NOTHING
-RETURNING id`, tid, e.Kind, e.Ref, e.OrderID, e.MemberID, e.Memo)
+RETURNING id
+), l AS (
+INSERT INTO journal_lines (tenant_id, entry_id, kind, line_no, account, party, debit, credit)
+SELECT $1, e.id, $2, v.line_no, v.account, v.party, v.debit, v.credit FROM e, (VALUES `)
+	for i, l := range e.Lines {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&b, "(%d, $%d::text, $%d::text, $%d::numeric, $%d::numeric)", i+1, n+1, n+2, n+3, n+4)
+		args = append(args, string(l.Account), l.Party, l.Debit.Round(Scale).String(), l.Credit.Round(Scale).String())
+	}
+	b.WriteString(`) AS v(line_no, account, party, debit, credit)
+)
+SELECT id FROM e`)
+	err = tx.GetContext(ctx, &id, b.String(), args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := tx.GetContext(ctx, &id, `SELECT id FROM journal_entries WHERE tenant_id = $1 AND kind = $2 AND ref = $3`,
 			tid, e.Kind, e.Ref); err != nil {
@@ -191,20 +212,6 @@ RETURNING id`, tid, e.Kind, e.Ref, e.OrderID, e.MemberID, e.Memo)
 	}
 	if err != nil {
 		return "", false, fmt.Errorf("finance post %s/%s: %w", e.Kind, e.Ref, err)
-	}
-	var b strings.Builder
-	args := []any{tid, id, e.Kind}
-	b.WriteString(`INSERT INTO journal_lines (tenant_id, entry_id, kind, line_no, account, party, debit, credit) VALUES `)
-	for i, l := range e.Lines {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&b, "($1, $2, $3, %d, $%d, $%d, $%d, $%d)", i+1, n+1, n+2, n+3, n+4)
-		args = append(args, string(l.Account), l.Party, l.Debit.Round(Scale).String(), l.Credit.Round(Scale).String())
-	}
-	if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-		return "", false, fmt.Errorf("finance post lines %s/%s: %w", e.Kind, e.Ref, err)
 	}
 	return id, true, nil
 }

@@ -139,6 +139,7 @@ func TestPostPropertyRandomEntries(t *testing.T) {
 	e := setup(t)
 	r := rand.New(rand.NewPCG(1, 2))
 	posted := map[string]string{}
+	lines := map[string][]finance.Line{} // by entry id: what was posted
 	total := 0
 	for batch := 0; batch < 6; batch++ {
 		for i := 0; i < 300; i++ {
@@ -156,6 +157,7 @@ func TestPostPropertyRandomEntries(t *testing.T) {
 				t.Fatalf("post %s: created=%v %v", ref, created, err)
 			}
 			posted[ref] = id
+			lines[id] = en.Lines
 			total++
 		}
 		// Replays change nothing and answer the same id.
@@ -177,6 +179,36 @@ func TestPostPropertyRandomEntries(t *testing.T) {
 	}
 	if n != total {
 		t.Fatalf("%d entries stored, %d posted", n, total)
+	}
+	// Every entry holds exactly the lines of its first post, in order:
+	// replays (whose lines differ) added none.
+	var stored []struct {
+		Entry  string          `db:"entry_id"`
+		No     int             `db:"line_no"`
+		Acct   string          `db:"account"`
+		Party  string          `db:"party"`
+		Debit  decimal.Decimal `db:"debit"`
+		Credit decimal.Decimal `db:"credit"`
+	}
+	if err := e.d.Owner.Select(&stored, `SELECT entry_id, line_no, account, party, debit, credit FROM journal_lines ORDER BY entry_id, line_no`); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, l := range stored {
+		got[l.Entry]++
+		want := lines[l.Entry]
+		if l.No > len(want) {
+			t.Fatalf("entry %s: line %d of %d posted", l.Entry, l.No, len(want))
+		}
+		w := want[l.No-1]
+		if l.Acct != string(w.Account) || l.Party != w.Party || !l.Debit.Equal(w.Debit) || !l.Credit.Equal(w.Credit) {
+			t.Fatalf("entry %s line %d: stored %+v, posted %+v", l.Entry, l.No, l, w)
+		}
+	}
+	for id, want := range lines {
+		if got[id] != len(want) {
+			t.Fatalf("entry %s: %d lines stored, %d posted", id, got[id], len(want))
+		}
 	}
 }
 
