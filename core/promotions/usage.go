@@ -35,38 +35,40 @@ func (s *Service) RecordUsage(ctx context.Context, tx *db.Tx, member identity.Me
 			return errs.Field("campaign_ids", "invalid", "campaign ids (UUIDs)")
 		}
 	}
-	var fresh []string
+	// The new uses come back with their campaign's limit and name (they were
+	// a read per campaign).
+	var fresh []struct {
+		ID    string `db:"campaign_id"`
+		Limit int64  `db:"usage_limit"`
+		Name  string `db:"name"`
+	}
 	err := tx.SelectContext(ctx, &fresh, `
-INSERT INTO promotion_usages (tenant_id, order_id, campaign_id, member_id)
-SELECT $1, $2, c, $3 FROM unnest($4::uuid[]) AS c ORDER BY c
-ON CONFLICT (tenant_id, order_id, campaign_id) DO NOTHING
-RETURNING campaign_id`, tid, orderID, member, pq.StringArray(toStrings(ids)))
+WITH ins AS (
+  INSERT INTO promotion_usages (tenant_id, order_id, campaign_id, member_id)
+  SELECT $1, $2, c, $3 FROM unnest($4::uuid[]) AS c ORDER BY c
+  ON CONFLICT (tenant_id, order_id, campaign_id) DO NOTHING
+  RETURNING campaign_id
+)
+SELECT ins.campaign_id, c.usage_limit, c.name FROM ins JOIN promotion_campaigns c ON c.tenant_id = $1 AND c.id = ins.campaign_id
+ORDER BY ins.campaign_id`, tid, orderID, member, pq.StringArray(toStrings(ids)))
 	if err != nil {
 		if code, _, ok := db.Constraint(err); ok && code == "23503" {
 			return errs.Field("campaign_ids", "not_found", "no such promotion")
 		}
 		return fmt.Errorf("record promotion usage: %w", err)
 	}
-	slices.Sort(fresh)
-	for _, id := range fresh {
-		var limited struct {
-			Limit int64  `db:"usage_limit"`
-			Name  string `db:"name"`
-		}
-		if err := tx.GetContext(ctx, &limited, `SELECT usage_limit, name FROM promotion_campaigns WHERE tenant_id = $1 AND id = $2`, tid, id); err != nil {
-			return fmt.Errorf("record promotion usage: %w", err)
-		}
-		if limited.Limit == 0 {
+	for _, c := range fresh {
+		if c.Limit == 0 {
 			continue // unlimited: no counter to contend on
 		}
 		res, err := tx.ExecContext(ctx, `
 UPDATE promotion_campaigns SET used_count = used_count + 1
-WHERE tenant_id = $1 AND id = $2 AND used_count < usage_limit`, tid, id)
+WHERE tenant_id = $1 AND id = $2 AND used_count < usage_limit`, tid, c.ID)
 		if err != nil {
 			return fmt.Errorf("record promotion usage: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return errs.E(errs.QuoteChanged, "the promotion %q has been used up; quote again", limited.Name)
+			return errs.E(errs.QuoteChanged, "the promotion %q has been used up; quote again", c.Name)
 		}
 	}
 	return nil
