@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -67,9 +68,10 @@ func (s *Service) CreateOrder(ctx context.Context, memberID identity.MemberID, k
 	h := sha256.Sum256(canon)
 	hash := h[:]
 
-	// One transaction looks the key up, creates the order when it is new
-	// and reads it back: a checkout's order step used to take three (and
-	// nine more round trips).
+	// One transaction looks the key up and creates the order when it is new:
+	// a checkout's order step used to take three (and nine more round
+	// trips). The answer comes back from the inserts (RETURNING), not from
+	// reading the order again.
 	var o Order
 	created := false
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
@@ -82,17 +84,10 @@ func (s *Service) CreateOrder(ctx context.Context, memberID identity.MemberID, k
 			return err
 		}
 		var stock []catalog.Line
-		if id, stock, err = s.create(ctx, tx, memberID, key, hash, in); err != nil {
+		if o, stock, err = s.create(ctx, tx, memberID, key, hash, in); err != nil {
 			return err
 		}
 		created = true
-		// A new order has no payments, refunds or parcels yet.
-		if o, err = s.load(ctx, tx, id, false); err != nil {
-			return err
-		}
-		if err = s.fillEvents(ctx, tx, &o); err != nil {
-			return err
-		}
 		// Stock last: its row lock (the same SKU row for every buyer of a
 		// best seller) is held until commit, so nothing else waits behind it.
 		return s.Catalog.Reserve(ctx, tx, stock)
@@ -145,21 +140,24 @@ func newOrderNo(t time.Time) string {
 	return t.Format("20060102") + orderNoEnc.EncodeToString(b)
 }
 
-func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.MemberID, key string, hash []byte, in CreateInput) (OrderID, []catalog.Line, error) {
+// create inserts the order and answers it as stored (lines and its one
+// event, without payments, refunds or parcels, which a new order has none
+// of), with the stock its caller reserves last.
+func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.MemberID, key string, hash []byte, in CreateInput) (Order, []catalog.Line, error) {
 	now := s.now()
 	if now.After(in.ExpiresAt) {
-		return "", nil, &errs.Error{Code: errs.QuoteChanged, Message: "the quote expired; ask for a new one",
+		return Order{}, nil, &errs.Error{Code: errs.QuoteChanged, Message: "the quote expired; ask for a new one",
 			Fields: []errs.FieldError{{Field: "quote_expires_at", Code: "expired", Message: "the quote expired"}}}
 	}
 	if in.ExpiresAt.After(now.Add(QuoteTTL + time.Minute)) {
-		return "", nil, errs.Field("quote_expires_at", "invalid", "not the expiry of a quote")
+		return Order{}, nil, errs.Field("quote_expires_at", "invalid", "not the expiry of a quote")
 	}
 	q, addr, err := s.quote(ctx, tx, memberID, in.quoteInput(), in.ExpiresAt)
 	if err != nil {
-		return "", nil, err
+		return Order{}, nil, err
 	}
 	if q.Signature != in.Signature {
-		return "", nil, &errs.Error{Code: errs.QuoteChanged, Message: "the price changed since the quote; ask for a new one",
+		return Order{}, nil, &errs.Error{Code: errs.QuoteChanged, Message: "the price changed since the quote; ask for a new one",
 			Fields: []errs.FieldError{{Field: "quote_signature", Code: "changed", Message: fmt.Sprintf("the total is now %s", q.Total)}}}
 	}
 	set := q.settings // read by the pipeline in this transaction
@@ -168,7 +166,7 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.Membe
 	if s.Distribution != nil {
 		r, err := s.Distribution.BindForOrder(ctx, tx, memberID, in.ReferralCode)
 		if err != nil {
-			return "", nil, err
+			return Order{}, nil, err
 		}
 		if r != "" {
 			referrer = &r
@@ -181,40 +179,48 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.Membe
 		coupon = &in.CouponID
 	}
 	deadline := now.Add(time.Duration(set.PaymentTimeout) * time.Minute)
-	_, err = tx.ExecContext(ctx, `
+	var o Order
+	err = tx.GetContext(ctx, &o, `
 INSERT INTO orders (tenant_id, id, order_no, member_id, state, idempotency_key, request_hash, currency, goods_amount, level_discount,
   promotion_discount, coupon_discount, points_amount, shipping_fee, total, coupon_id, points_used, address, quote, referrer_id, remark, payment_deadline, created_at,
   exchange_points)
-VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+RETURNING `+orderCols,
 		tid(ctx), id, newOrderNo(now.In(location(ctx))), memberID, key, hash, q.Currency, q.GoodsAmount, q.LevelDiscount,
 		q.PromotionDiscount, q.CouponDiscount, q.PointsAmount, q.Shipping.Fee, q.Total, coupon, q.PointsUsed, string(addrJSON), string(quoteJSON),
 		referrer, in.Remark, deadline, now, q.ExchangePoints)
 	if db.IsUnique(err, "orders_idempotency_key") {
-		return "", nil, errKeyTaken
+		return Order{}, nil, errKeyTaken
 	}
 	if err != nil {
-		return "", nil, fmt.Errorf("insert order: %w", err)
+		return Order{}, nil, fmt.Errorf("insert order: %w", err)
 	}
 	lines, _ := json.Marshal(q.Lines)
-	if _, err := tx.ExecContext(ctx, `
+	var stored []positionedLine
+	if err := tx.SelectContext(ctx, &stored, `
 INSERT INTO order_lines (tenant_id, order_id, position, sku_id, product_id, category_id, title, sku_code, spec, image, qty, unit_price, amount,
   level_discount, promotion_discount, coupon_discount, points_discount, paid_amount, kind, points, campaign_id)
 SELECT $1, $2, substr(l.line_id, 2)::int, l.sku_id, l.product_id, nullif(l.category_id, '')::uuid, l.title, l.sku_code, l.spec, l.image, l.qty, l.unit_price, l.amount,
   l.level_discount, l.promotion_discount, l.coupon_discount, l.points_discount, l.paid, l.kind, l.points, coalesce(l.campaign_id, '')
 FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uuid, category_id text, title text, sku_code text, spec text, image text,
   qty int, unit_price numeric, amount numeric, level_discount numeric, promotion_discount numeric, coupon_discount numeric, points_discount numeric, paid numeric,
-  kind text, points bigint, campaign_id text)`,
+  kind text, points bigint, campaign_id text)
+RETURNING position, `+lineCols,
 		tid(ctx), id, string(lines)); err != nil {
-		return "", nil, fmt.Errorf("insert order lines: %w", err)
+		return Order{}, nil, fmt.Errorf("insert order lines: %w", err)
+	}
+	slices.SortFunc(stored, func(a, b positionedLine) int { return a.Position - b.Position })
+	for _, l := range stored {
+		o.Lines = append(o.Lines, l.Line)
 	}
 	if coupon != nil {
 		if err := s.Marketing.LockCoupon(ctx, tx, memberID, marketing.CouponID(*coupon), string(id)); err != nil {
-			return "", nil, err
+			return Order{}, nil, err
 		}
 	}
 	if q.PointsUsed > 0 {
 		if err := s.Members.SpendPoints(ctx, tx, memberID, string(id), q.PointsUsed, members.PointsSpend); err != nil {
-			return "", nil, err
+			return Order{}, nil, err
 		}
 	}
 	if q.ExchangePoints > 0 {
@@ -223,9 +229,9 @@ FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uu
 		if err := s.Members.SpendPoints(ctx, tx, memberID, string(id), q.ExchangePoints, members.PointsExchange); err != nil {
 			if errs.Is(err, errs.InvalidState) {
 				have, _ := s.Members.AvailablePoints(ctx, tx, memberID)
-				return "", nil, insufficientPoints(have, q.ExchangePoints)
+				return Order{}, nil, insufficientPoints(have, q.ExchangePoints)
 			}
-			return "", nil, err
+			return Order{}, nil, err
 		}
 	}
 	// Every line takes stock, gifts and exchanges included; the caller
@@ -240,37 +246,56 @@ FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uu
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE tenant_id = $1 AND owner = $2 AND sku_id = ANY($3::uuid[])`,
 		tid(ctx), MemberCart(memberID), pq.Array(skus)); err != nil {
-		return "", nil, fmt.Errorf("empty cart: %w", err)
+		return Order{}, nil, fmt.Errorf("empty cart: %w", err)
 	}
-	if err := s.event(ctx, tx, id, "created", "", PendingPayment, ""); err != nil {
-		return "", nil, err
+	ev, err := s.recordOrderEvent(ctx, tx, id, "created", "", PendingPayment, "")
+	if err != nil {
+		return Order{}, nil, err
 	}
+	o.Events = []Event{ev}
 	if q.ExchangePoints > 0 && q.Total.IsZero() {
 		// Points goods with nothing to pay in money (no shipping fee, no
-		// priced line): the points are the payment, so the order is paid now.
-		o, err := s.load(ctx, tx, id, false)
-		if err != nil {
-			return "", nil, err
+		// priced line): the points are the payment, so the order is paid now
+		// (and read again, paid).
+		if err := s.markPaid(ctx, tx, payableOf(o), Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: "points", Amount: decimal.Zero, Currency: q.Currency}); err != nil {
+			return Order{}, nil, err
 		}
-		if err := s.markPaid(ctx, tx, o, Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: "points", Amount: decimal.Zero, Currency: q.Currency}); err != nil {
-			return "", nil, err
+		if err := s.recordPurchase(ctx, tx, payableOf(o)); err != nil {
+			return Order{}, nil, err
 		}
-		return id, stock, s.recordPurchase(ctx, tx, o)
+		if o, err = s.load(ctx, tx, id, false); err != nil {
+			return Order{}, nil, err
+		}
+		return o, stock, s.fillEvents(ctx, tx, &o)
 	}
 	// No job of its own for the payment deadline: the periodic sweep
 	// (sweep.go) cancels it if it is still unpaid then, which saves a River
 	// insert here (and its fetch and completion later) for every order that
 	// gets paid.
-	return id, stock, nil
+	return o, stock, nil
+}
+
+// positionedLine is a line as INSERT … RETURNING answers it: in no
+// particular order, so with its position.
+type positionedLine struct {
+	Position int `db:"position"`
+	Line
 }
 
 // event records a transition of an order.
 func (s *Service) event(ctx context.Context, tx *db.Tx, id OrderID, kind string, from, to State, note string) error {
+	_, err := s.recordOrderEvent(ctx, tx, id, kind, from, to, note)
+	return err
+}
+
+// recordOrderEvent records a transition of an order and answers it as stored.
+func (s *Service) recordOrderEvent(ctx context.Context, tx *db.Tx, id OrderID, kind string, from, to State, note string) (Event, error) {
 	who, whoID := actor(ctx)
-	_, err := tx.ExecContext(ctx, `INSERT INTO order_events (tenant_id, order_id, kind, from_state, to_state, actor, actor_id, note, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, tid(ctx), id, kind, from, to, who, whoID, note, s.now())
+	var ev Event
+	err := tx.GetContext(ctx, &ev, `INSERT INTO order_events (tenant_id, order_id, kind, from_state, to_state, actor, actor_id, note, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING kind, from_state, to_state, actor, actor_id, note, at`, tid(ctx), id, kind, from, to, who, whoID, note, s.now())
 	if err != nil {
-		return fmt.Errorf("order event: %w", err)
+		return Event{}, fmt.Errorf("order event: %w", err)
 	}
-	return nil
+	return ev, nil
 }

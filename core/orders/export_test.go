@@ -40,3 +40,15 @@ func BeginRefundOnly(ctx context.Context, s *Service, id OrderID, in RefundInput
 func FinishRefund(ctx context.Context, s *Service, id string) (Refund, error) {
 	return s.finishRefund(ctx, id)
 }
+
+// LoadOrder reads an order with its lines as the service does, its row
+// locked (two statements) or not (one).
+func LoadOrder(ctx context.Context, s *Service, id OrderID, lock bool) (Order, error) {
+	var o Order
+	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		var err error
+		o, err = s.load(ctx, tx, id, lock)
+		return err
+	})
+	return o, err
+}

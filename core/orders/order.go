@@ -164,7 +164,26 @@ func (s *Service) getTx(ctx context.Context, tx *db.Tx, id OrderID, memberID ide
 	return o, s.fill(ctx, tx, &o)
 }
 
+// load reads the order with its lines. Unlocked, one statement reads both
+// (the lines as JSON), one snapshot. Locked, the lines are read by a second
+// statement once the row lock is granted: a statement that waited for the
+// lock still reads other tables as they were when it began, so lines read
+// in it could predate the refund that held the lock.
 func (s *Service) load(ctx context.Context, tx *db.Tx, id OrderID, lock bool) (Order, error) {
+	if !lock {
+		var row struct {
+			Order
+			Lines []byte `db:"lines_json"`
+		}
+		if err := tx.GetContext(ctx, &row, orderWithLines, tid(ctx), id); err != nil {
+			return Order{}, db.NotFound(err, "order")
+		}
+		o := row.Order
+		if err := json.Unmarshal(row.Lines, &o.Lines); err != nil {
+			return Order{}, fmt.Errorf("order lines: %w", err)
+		}
+		return o, nil
+	}
 	o, err := s.loadHead(ctx, tx, id, lock)
 	if err != nil {
 		return o, err
@@ -179,6 +198,13 @@ func (s *Service) loadLines(ctx context.Context, tx *db.Tx, o *Order) error {
 	}
 	return nil
 }
+
+// orderWithLines reads an order and its lines in one statement; the lines'
+// JSON keys are their columns, which are Line's JSON names.
+const orderWithLines = `SELECT ` + orderCols + `,
+  coalesce((SELECT json_agg(l ORDER BY l.position) FROM (SELECT position, ` + lineCols + ` FROM order_lines
+    WHERE tenant_id = $1 AND order_id = $2) l), '[]') AS lines_json
+FROM orders WHERE tenant_id = $1 AND id = $2`
 
 func (s *Service) fill(ctx context.Context, tx *db.Tx, o *Order) error {
 	if err := s.fillEvents(ctx, tx, o); err != nil {

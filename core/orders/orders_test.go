@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/banyanmall/banyan/core/apptest"
+	"github.com/banyanmall/banyan/core/orders"
 	"github.com/banyanmall/banyan/core/promotions"
 	"github.com/banyanmall/banyan/core/tenancy"
 	"github.com/banyanmall/banyan/sdk"
@@ -152,6 +154,38 @@ func (f *fixture) pay(t testing.TB, token, orderID string) {
 		Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
 }
 
+// answeredAsStored checks that the answer to an order's creation (built
+// from the inserts' RETURNING) is what reading the order answers.
+func (f *fixture) answeredAsStored(t testing.TB, created *apptest.Resp, id string) {
+	t.Helper()
+	read := f.e.Must(200, apptest.Req{Method: "GET", Path: "/api/v1/shop/orders/" + id, Token: f.token, Tenant: f.shop.Slug})
+	var a, b any
+	created.Decode(t, &a)
+	read.Decode(t, &b)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("created order answered\n%s\nread back\n%s", created.Body, read.Body)
+	}
+}
+
+// readsAgree checks that an order read with its row locked (the lines by a
+// second statement) and without (the lines as JSON in one) is the same.
+func (f *fixture) readsAgree(t testing.TB, id string) {
+	t.Helper()
+	locked, err := orders.LoadOrder(f.ctx(), f.e.App.Orders, orders.OrderID(id), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlocked, err := orders.LoadOrder(f.ctx(), f.e.App.Orders, orders.OrderID(id), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(locked)
+	b, _ := json.Marshal(unlocked)
+	if string(a) != string(b) || len(locked.Lines) == 0 {
+		t.Fatalf("locked read\n%s\nunlocked read\n%s", a, b)
+	}
+}
+
 func (f *fixture) get(t testing.TB, id string) order {
 	t.Helper()
 	var o order
@@ -196,6 +230,11 @@ func TestPurchaseFlow(t *testing.T) {
 	if o.State != "pending_payment" || !o.Total.Equal(q.Total) || len(o.OrderNo) != 16 {
 		t.Fatalf("order: %+v", o)
 	}
+	f.answeredAsStored(t, res, o.ID)
+	// The same key and body again: the same answer, read back.
+	if again := f.order(t, f.token, "k-flow", orderBody(q, f.address, in)); again.Status != 200 || string(again.Body) != string(res.Body) {
+		t.Fatalf("replayed order: %s", again)
+	}
 	f.trialBalanceZero(t, "created")
 	// Shipping an unpaid order is refused.
 	e.Must(409, apptest.Req{Method: "POST", Path: "/api/v1/admin/orders/" + o.ID + "/ship", Token: shop.OwnerToken, Tenant: shop.Slug,
@@ -227,6 +266,7 @@ func TestPurchaseFlow(t *testing.T) {
 	if got.State != "completed" || strings.Join(kinds, ",") != "created,paid,shipped,completed,refund_requested,refunded" {
 		t.Fatalf("final: %s %v", got.State, kinds)
 	}
+	f.readsAgree(t, o.ID)
 	// Completion counted 160.00 towards the member's spend; the refund takes 80.00 off.
 	if spend := f.totalSpend(t, f.member); !spend.Equal(decimal.NewFromInt(80)) {
 		t.Fatalf("member spend after the refund: %s", spend)
@@ -429,12 +469,24 @@ type hook struct {
 // page does.
 func (f *fixture) signedWebhook(t testing.TB, paymentID, ref string, amount decimal.Decimal) hook {
 	t.Helper()
-	return f.signedWebhookAt(t, paymentID, ref, amount, time.Now())
+	return f.signedHook(t, paymentID, ref, amount, true, time.Now())
 }
 
 // signedWebhookAt signs it at the time now (the orders clock, when a test
 // moved it: the webhook's timestamp is checked against it).
 func (f *fixture) signedWebhookAt(t testing.TB, paymentID, ref string, amount decimal.Decimal, now time.Time) hook {
+	t.Helper()
+	return f.signedHook(t, paymentID, ref, amount, true, now)
+}
+
+// signedDecision is signedWebhook for an approved or a declined payment.
+func (f *fixture) signedDecision(t testing.TB, paymentID, ref string, amount decimal.Decimal, approve bool) hook {
+	t.Helper()
+	return f.signedHook(t, paymentID, ref, amount, approve, time.Now())
+}
+
+// signedHook has the sandbox sign the webhook of a decision at now.
+func (f *fixture) signedHook(t testing.TB, paymentID, ref string, amount decimal.Decimal, approve bool, now time.Time) hook {
 	t.Helper()
 	prov, err := f.e.App.Plugins.Payment("payment-sandbox")
 	if err != nil {
@@ -443,7 +495,7 @@ func (f *fixture) signedWebhookAt(t testing.TB, paymentID, ref string, amount de
 	signed, err := prov.(sdk.SandboxSimulator).SimulatePayment(context.Background(), sdk.SimulateRequest{
 		Context: sdk.PluginContext{TenantID: f.shop.ID, ConfigJSON: json.RawMessage(`{"webhook_secret":"0123456789abcdef0123"}`),
 			Currency: "CNY", MinorUnits: 2, Now: now},
-		PaymentID: paymentID, ProviderRef: ref, Amount: amount, Currency: "CNY", Approve: true})
+		PaymentID: paymentID, ProviderRef: ref, Amount: amount, Currency: "CNY", Approve: approve})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"github.com/banyanmall/banyan/core/catalog"
@@ -105,27 +106,45 @@ func (s *Service) Pay(ctx context.Context, id OrderID, memberID identity.MemberI
 		o    Order
 	)
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		var err error
-		o, err = s.loadHead(ctx, tx, id, true) // paying needs no lines
+		var perr error
+		prov, cfg, perr = s.provider(ctx, tx, in.Provider)
+		// One statement locks the order and, when it can be paid (and the
+		// provider is enabled), records the pending payment; the checks
+		// below then answer in the order they always did.
+		p = Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: in.Provider, Status: "pending", CreatedAt: s.now()}
+		var row struct {
+			Order
+			Inserted bool `db:"inserted"`
+		}
+		err := tx.GetContext(ctx, &row, `
+WITH o AS (
+  SELECT id, order_no, member_id, state, total, currency FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+), ins AS (
+  INSERT INTO payments (tenant_id, id, order_id, provider, amount, currency, status, created_at)
+  SELECT $1, $3, o.id, $4, o.total, o.currency, 'pending', $5 FROM o
+  WHERE $6 AND o.member_id::text = $7 AND o.state = 'pending_payment' AND o.total > 0
+  RETURNING id
+)
+SELECT o.id, o.order_no, o.member_id, o.state, o.total, o.currency, EXISTS (SELECT 1 FROM ins) AS inserted FROM o`,
+			tid(ctx), id, p.ID, p.Provider, p.CreatedAt, perr == nil, string(memberID))
 		if err != nil {
-			return err
+			return db.NotFound(err, "order")
 		}
-		if o.MemberID != string(memberID) {
+		o = row.Order
+		switch {
+		case o.MemberID != string(memberID):
 			return errs.E(errs.NotFound, "order not found")
-		}
-		if o.State != PendingPayment {
+		case o.State != PendingPayment:
 			return invalidState(o, "pay")
-		}
-		if !o.Total.IsPositive() {
+		case !o.Total.IsPositive():
 			return errs.E(errs.InvalidState, "the order has nothing to pay")
+		case perr != nil:
+			return perr
+		case !row.Inserted:
+			return fmt.Errorf("pay order %s: the payment was not recorded", id)
 		}
-		if prov, cfg, err = s.provider(ctx, tx, in.Provider); err != nil {
-			return err
-		}
-		p = Payment{ID: PaymentID(uuid.NewString()), OrderID: id, Provider: in.Provider, Amount: o.Total, Currency: o.Currency, Status: "pending", CreatedAt: s.now()}
-		_, err = tx.ExecContext(ctx, `INSERT INTO payments (tenant_id, id, order_id, provider, amount, currency, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)`,
-			tid(ctx), p.ID, id, p.Provider, p.Amount, p.Currency, p.CreatedAt)
-		return err
+		p.Amount, p.Currency = o.Total, o.Currency
+		return nil
 	})
 	if err != nil {
 		return Payment{}, err
@@ -187,31 +206,27 @@ func (s *Service) Webhook(ctx context.Context, provider string, headers map[stri
 	var res WebhookResult
 	var orphan string // a refund of a payment no order could take, begun in the transaction
 	err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		var inserted []string
-		if err := tx.SelectContext(ctx, &inserted, `INSERT INTO payment_events (tenant_id, provider, event_id, payment_id, type, amount, currency, received_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING event_id`,
-			tid(ctx), provider, ev.EventID, ev.PaymentID, string(ev.Type), ev.Amount, ev.Currency, s.now()); err != nil {
-			return fmt.Errorf("payment event: %w", err)
-		}
-		if len(inserted) == 0 {
-			res.Outcome = "duplicate"
-			return nil
-		}
-		var err error
-		var paid *Order
-		res.Outcome, orphan, paid, err = s.applyEvent(ctx, tx, provider, ev)
+		a, err := s.applyEvent(ctx, tx, provider, ev)
 		if err != nil {
 			return err
 		}
-		if _, err = tx.ExecContext(ctx, `UPDATE payment_events SET outcome = $4 WHERE tenant_id = $1 AND provider = $2 AND event_id = $3`,
-			tid(ctx), provider, ev.EventID, res.Outcome); err != nil {
+		recorded, err := s.recordEvent(ctx, tx, provider, ev, a)
+		if err != nil {
 			return err
 		}
-		if paid != nil {
-			return s.recordPurchase(ctx, tx, *paid)
+		if !recorded {
+			return errDuplicateEvent // and what the event did is rolled back
+		}
+		res.Outcome, orphan = a.outcome, a.orphan
+		if a.paid != nil {
+			// The transaction's last statement (see recordPurchase).
+			return s.recordPurchase(ctx, tx, *a.paid)
 		}
 		return nil
 	})
+	if errors.Is(err, errDuplicateEvent) {
+		return WebhookResult{Outcome: "duplicate"}, nil
+	}
 	if err != nil {
 		return WebhookResult{}, err
 	}
@@ -226,83 +241,166 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING event_i
 	return res, nil
 }
 
+// errDuplicateEvent rolls back a webhook's transaction whose event was
+// recorded before.
+var errDuplicateEvent = errors.New("payment event already recorded")
+
+// applied is what a new verified event did, for the last statements of its
+// transaction.
+type applied struct {
+	outcome string
+	orphan  string   // a refund begun for a payment no order could take, finished after commit
+	payment *settled // the payment's final status, written with the event; nil: unchanged
+	paid    *payable // the order it paid, whose purchase is recorded last
+}
+
+// settled is a payment's final status and what the event said of it; the
+// empty strings and a nil Received keep what the payment has.
+type settled struct {
+	ID               PaymentID
+	Status           string
+	ProviderRef      string
+	Received         *decimal.Decimal
+	ReceivedCurrency string
+	Error            string
+}
+
+// payable is what paying an order needs of it.
+type payable struct {
+	ID          OrderID
+	OrderNo     string
+	MemberID    string
+	State       State
+	ShippingFee decimal.Decimal
+	Products    []string // of its lines, for recordPurchase
+}
+
+func payableOf(o Order) payable {
+	p := payable{ID: o.ID, OrderNo: o.OrderNo, MemberID: o.MemberID, State: o.State, ShippingFee: o.ShippingFee}
+	for _, l := range o.Lines {
+		p.Products = append(p.Products, l.ProductID)
+	}
+	return p
+}
+
+// paymentForEvent locks a payment's order and then the payment (the order
+// first, as every other path that takes both: refund settlement, paying)
+// and reads what applying an event needs, in one statement. The lines'
+// products are read in it too: they never change, so the snapshot the
+// statement began with (older than the locks when it waited) is as good.
+var paymentForEvent = `SELECT p.` + strings.ReplaceAll(paymentCols, ", ", ", p.") + `,
+  o.order_no, o.member_id, o.state AS order_state, o.shipping_fee,
+  (SELECT array_agg(l.product_id ORDER BY l.position) FROM order_lines l WHERE l.tenant_id = o.tenant_id AND l.order_id = o.id) AS products
+FROM payments p JOIN orders o ON o.tenant_id = p.tenant_id AND o.id = p.order_id
+WHERE p.tenant_id = $1 AND p.id = $2 AND p.provider = $3
+FOR UPDATE OF o, p`
+
 // applyEvent applies a new verified event. A payment that arrives for an
 // order that can no longer take it gets a pending refund, whose id is
 // returned for the caller to finish after commit. A refund event settles a
-// refund the provider had left pending.
-func (s *Service) applyEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent) (outcome, orphan string, paid *Order, err error) {
+// refund the provider had left pending. The event itself, and the
+// payment's new status, are the caller's to record (recordEvent).
+func (s *Service) applyEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent) (applied, error) {
 	if ev.Type == sdk.EventRefundSucceeded || ev.Type == sdk.EventRefundFailed {
-		outcome, orphan, err = s.applyRefundEvent(ctx, tx, provider, ev)
-		return outcome, orphan, nil, err
+		outcome, err := s.applyRefundEvent(ctx, tx, provider, ev)
+		return applied{outcome: outcome}, err
 	}
 	if ev.Type != sdk.EventPaymentSucceeded && ev.Type != sdk.EventPaymentFailed {
-		return "ignored", "", nil, nil
+		return applied{outcome: "ignored"}, nil
 	}
 	if !tenancy.ValidUUID(ev.PaymentID) {
-		return "unknown_payment", "", nil, nil
+		return applied{outcome: "unknown_payment"}, nil
 	}
-	var p Payment
-	err = tx.GetContext(ctx, &p, `SELECT `+paymentCols+` FROM payments WHERE tenant_id = $1 AND id = $2 AND provider = $3 FOR UPDATE`, tid(ctx), ev.PaymentID, provider)
+	var row struct {
+		Payment
+		OrderNo     string          `db:"order_no"`
+		MemberID    string          `db:"member_id"`
+		OrderState  State           `db:"order_state"`
+		ShippingFee decimal.Decimal `db:"shipping_fee"`
+		Products    pq.StringArray  `db:"products"`
+	}
+	err := tx.GetContext(ctx, &row, paymentForEvent, tid(ctx), ev.PaymentID, provider)
 	if isNoRows(err) {
-		return "unknown_payment", "", nil, nil
+		return applied{outcome: "unknown_payment"}, nil
 	}
 	if err != nil {
-		return "", "", nil, err
+		return applied{}, err
 	}
+	p := row.Payment
+	o := payable{ID: p.OrderID, OrderNo: row.OrderNo, MemberID: row.MemberID, State: row.OrderState, ShippingFee: row.ShippingFee, Products: row.Products}
 	if p.Status != "pending" {
-		return "ignored", "", nil, nil
+		return applied{outcome: "ignored"}, nil
 	}
 	if ev.Type == sdk.EventPaymentFailed {
-		_, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'failed', error = 'declined by the provider', settled_at = $3 WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID, s.now())
-		return "failed", "", nil, err
-	}
-	o, err := s.load(ctx, tx, p.OrderID, true)
-	if err != nil {
-		return "", "", nil, err
+		return applied{outcome: "failed", payment: &settled{ID: p.ID, Status: "failed", Error: "declined by the provider"}}, nil
 	}
 	if !ev.Amount.Equal(p.Amount) || ev.Currency != p.Currency {
 		// Money arrived but not what was asked: keep it in suspense for a
 		// person to resolve; the order stays unpaid.
-		if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'mismatch', received = $3, received_currency = $4, settled_at = $5,
-error = 'amount or currency differs from the payment' WHERE tenant_id = $1 AND id = $2`, tid(ctx), p.ID, ev.Amount, ev.Currency, s.now()); err != nil {
-			return "", "", nil, err
-		}
 		if err := s.post(ctx, tx, LedgerEntry{Kind: "payment_mismatch", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
 			Memo:  fmt.Sprintf("%s %s received for a payment of %s %s", ev.Amount, ev.Currency, p.Amount, p.Currency),
 			Lines: []LedgerLine{{Account: AcctCustomerClearing, Debit: ev.Amount}, {Account: AcctPaymentSuspense, Credit: ev.Amount}}}); err != nil {
-			return "", "", nil, err
+			return applied{}, err
 		}
-		return "mismatch", "", nil, s.event(ctx, tx, o.ID, "payment_mismatch", "", "", string(p.ID))
+		received := ev.Amount
+		return applied{outcome: "mismatch", payment: &settled{ID: p.ID, Status: "mismatch", Received: &received, ReceivedCurrency: ev.Currency,
+			Error: "amount or currency differs from the payment"}}, s.event(ctx, tx, o.ID, "payment_mismatch", "", "", string(p.ID))
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE payments SET status = 'succeeded', provider_ref = coalesce(nullif($3, ''), provider_ref), settled_at = $4 WHERE tenant_id = $1 AND id = $2`,
-		tid(ctx), p.ID, ev.ProviderRef, s.now()); err != nil {
-		return "", "", nil, err
-	}
+	succeeded := &settled{ID: p.ID, Status: "succeeded", ProviderRef: ev.ProviderRef}
 	if o.State != PendingPayment {
 		// Cancelled meanwhile, or paid by another attempt: hold it in
 		// suspense and give it back.
 		if err := s.post(ctx, tx, LedgerEntry{Kind: "payment_orphan", Ref: string(p.ID), OrderID: string(o.ID), MemberID: o.MemberID,
 			Memo:  "payment for an order that is " + string(o.State),
 			Lines: []LedgerLine{{Account: AcctCustomerClearing, Debit: p.Amount}, {Account: AcctPaymentSuspense, Credit: p.Amount}}}); err != nil {
-			return "", "", nil, err
+			return applied{}, err
 		}
 		if err := s.event(ctx, tx, o.ID, "payment_after_"+string(o.State), "", "", string(p.ID)); err != nil {
-			return "", "", nil, err
+			return applied{}, err
 		}
 		// Recorded pending with its finishing job, so a crash between the
 		// provider's refund and our record cannot lose it.
 		refundID := uuid.NewString()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, id, order_id, payment_id, amount, status, reason, orphan, created_at)
 VALUES ($1, $2, $3, $4, $5, 'pending', 'order no longer payable', true, $6)`, tid(ctx), refundID, p.OrderID, p.ID, p.Amount, s.now()); err != nil {
-			return "", "", nil, err
+			return applied{}, err
 		}
 		if err := enqueueAt(ctx, tx, FinishRefundArgs{Tenant: tenantArg(ctx), RefundID: refundID}, s.now().Add(refundRetryAfter)); err != nil {
-			return "", "", nil, err
+			return applied{}, err
 		}
-		return "orphan", refundID, nil, nil
+		return applied{outcome: "orphan", orphan: refundID, payment: succeeded}, nil
 	}
-	// The caller records the purchase, its transaction's last statement.
-	return "paid", "", &o, s.markPaid(ctx, tx, o, p)
+	return applied{outcome: "paid", payment: succeeded, paid: &o}, s.markPaid(ctx, tx, o, p)
+}
+
+// recordEvent records a verified event with its outcome and, in the same
+// statement, the payment's final status. The event's primary key (tenant,
+// provider, event id) is what applies an event once: recordEvent answers
+// false when the event is already recorded — a replay, or the loser of
+// concurrent deliveries (which queue on the payment's lock in applyEvent
+// and so find it settled) — and the caller rolls back what it did.
+func (s *Service) recordEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent, a applied) (bool, error) {
+	var payment any // NULL: no payment changes
+	var set settled
+	if a.payment != nil {
+		payment, set = string(a.payment.ID), *a.payment
+	}
+	var n int
+	err := tx.GetContext(ctx, &n, `
+WITH ev AS (
+  INSERT INTO payment_events (tenant_id, provider, event_id, payment_id, type, amount, currency, received_at, outcome)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING 1
+), pay AS (
+  UPDATE payments SET status = $11, provider_ref = coalesce(nullif($12, ''), provider_ref), received = coalesce($13, received),
+    received_currency = coalesce(nullif($14, ''), received_currency), error = coalesce(nullif($15, ''), error), settled_at = $8
+  WHERE tenant_id = $1 AND id = $10::uuid AND EXISTS (SELECT 1 FROM ev)
+)
+SELECT count(*) FROM ev`, tid(ctx), provider, ev.EventID, ev.PaymentID, string(ev.Type), ev.Amount, ev.Currency, s.now(), a.outcome,
+		payment, set.Status, set.ProviderRef, set.Received, set.ReceivedCurrency, set.Error)
+	if err != nil {
+		return false, fmt.Errorf("payment event: %w", err)
+	}
+	return n == 1, nil
 }
 
 // settleOrphan records the succeeded refund of a payment no order could
@@ -318,16 +416,16 @@ func (s *Service) settleOrphan(ctx context.Context, tx *db.Tx, r refundRow) erro
 
 // applyRefundEvent settles a refund of this provider that was pending at
 // it (the provider answered pending and reports the outcome later).
-func (s *Service) applyRefundEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent) (string, string, error) {
+func (s *Service) applyRefundEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent) (string, error) {
 	if !tenancy.ValidUUID(ev.RefundID) {
-		return "unknown_refund", "", nil
+		return "unknown_refund", nil
 	}
 	r, err := s.refundRow(ctx, tx, ev.RefundID, false)
 	if errs.Is(err, errs.NotFound) || (err == nil && r.Provider != provider) {
-		return "unknown_refund", "", nil
+		return "unknown_refund", nil
 	}
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
 	out := refundOutcome{Status: RefundSucceeded, ProviderRef: ev.ProviderRef, Message: "confirmed by the provider"}
 	if ev.Type == sdk.EventRefundFailed {
@@ -338,21 +436,27 @@ func (s *Service) applyRefundEvent(ctx context.Context, tx *db.Tx, provider stri
 	}
 	done, err := s.settleRefund(ctx, tx, ev.RefundID, out)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
-	return "refund_" + done.Status, "", nil
+	return "refund_" + done.Status, nil
 }
 
 // markPaid moves a pending order to paid with payment p, and does what a
 // payment causes, all in tx, except recording the purchase: the caller
 // does that last (recordPurchase).
-func (s *Service) markPaid(ctx context.Context, tx *db.Tx, o Order, p Payment) error {
+func (s *Service) markPaid(ctx context.Context, tx *db.Tx, o payable, p Payment) error {
 	now := s.now()
-	// The quote's promotions come back with the update (they were a
-	// separate read): the campaigns whose use is recorded below.
+	who, whoID := actor(ctx)
+	// One statement updates the order, returning the quote's promotions (the
+	// campaigns whose use is recorded below), and appends its event.
 	var used []Adjustment
-	if err := tx.GetContext(ctx, &jsonScan{&used}, `UPDATE orders SET state = 'paid', paid_at = $3, paid_amount = $4 WHERE tenant_id = $1 AND id = $2
-RETURNING coalesce(quote->'promotions', '[]')`, tid(ctx), o.ID, now, p.Amount); err != nil {
+	if err := tx.GetContext(ctx, &jsonScan{&used}, `
+WITH ev AS (
+  INSERT INTO order_events (tenant_id, order_id, kind, from_state, to_state, actor, actor_id, note, at)
+  VALUES ($1, $2, 'paid', 'pending_payment', 'paid', $5, $6, $7, $3)
+)
+UPDATE orders SET state = 'paid', paid_at = $3, paid_amount = $4 WHERE tenant_id = $1 AND id = $2
+RETURNING coalesce(quote->'promotions', '[]')`, tid(ctx), o.ID, now, p.Amount, who, whoID, p.Provider+" "+string(p.ID)); err != nil {
 		return fmt.Errorf("mark paid: %w", err)
 	}
 	// Exchange lines cost no money: only what was paid in money (priced
@@ -392,17 +496,17 @@ RETURNING coalesce(quote->'promotions', '[]')`, tid(ctx), o.ID, now, p.Amount); 
 			return err
 		}
 	}
-	return s.event(ctx, tx, o.ID, "paid", PendingPayment, Paid, p.Provider+" "+string(p.ID))
+	return nil
 }
 
 // recordPurchase records the products of an order just paid
 // (catalog.RecordPurchase). Callers make it the last statement of the
 // transaction that marked the order paid: the sales recount's job row it
 // may lock is shared by every payment of the same products until commit.
-func (s *Service) recordPurchase(ctx context.Context, tx *db.Tx, o Order) error {
-	products := make([]catalog.ProductID, len(o.Lines))
-	for i, l := range o.Lines {
-		products[i] = catalog.ProductID(l.ProductID)
+func (s *Service) recordPurchase(ctx context.Context, tx *db.Tx, o payable) error {
+	products := make([]catalog.ProductID, len(o.Products))
+	for i, p := range o.Products {
+		products[i] = catalog.ProductID(p)
 	}
 	return s.Catalog.RecordPurchase(ctx, tx, identity.MemberID(o.MemberID), string(o.ID), products)
 }
@@ -454,10 +558,10 @@ func (s *Service) MarkPaid(ctx context.Context, id OrderID, in MarkPaidInput) (O
 VALUES ($1, $2, $3, 'offline', $4, $5, 'succeeded', $6, $7, $7)`, tid(ctx), p.ID, id, p.Amount, p.Currency, in.Reference, s.now()); err != nil {
 			return err
 		}
-		if err := s.markPaid(ctx, tx, o, p); err != nil {
+		if err := s.markPaid(ctx, tx, payableOf(o), p); err != nil {
 			return err
 		}
-		return s.recordPurchase(ctx, tx, o)
+		return s.recordPurchase(ctx, tx, payableOf(o))
 	})
 	if err != nil {
 		return Order{}, err

@@ -118,6 +118,7 @@ func TestCouponOnlyOnItsScope(t *testing.T) {
 			}
 			var o order
 			res.Decode(t, &o)
+			f.answeredAsStored(t, res, o.ID)
 			f.pay(t, f.token, o.ID)
 			cup := o.Lines[1]
 			if !cup.PaidAmount.Equal(decimal.RequireFromString("50")) {
@@ -128,6 +129,7 @@ func TestCouponOnlyOnItsScope(t *testing.T) {
 				map[string]any{"lines": []any{map[string]any{"line_id": cup.ID, "qty": 1, "amount": "50.01"}}}))
 			f.e.Must(201, f.owner("POST", "/api/v1/admin/orders/"+o.ID+"/refunds",
 				map[string]any{"lines": []any{map[string]any{"line_id": cup.ID, "qty": 1, "amount": "50.00"}}}))
+			f.readsAgree(t, o.ID)
 			f.trialBalanceZero(t, "refunded")
 		})
 	}
@@ -255,7 +257,9 @@ func TestPromotionGifts(t *testing.T) {
 	if n := f.stockOf(t, saucer); n != 0 {
 		t.Fatalf("saucer stock %d: the gift must be reserved", n)
 	}
+	f.answeredAsStored(t, res, o.ID)
 	f.pay(t, f.token, o.ID)
+	f.readsAgree(t, o.ID)
 	f.trialBalanceZero(t, "paid")
 	var camp struct {
 		UsedCount int64 `json:"used_count"`
@@ -318,6 +322,8 @@ func TestPointsExchange(t *testing.T) {
 		if res.Status != 201 || o.State != "paid" || o.ExchangePoints != 1000 || o.Lines[0].Kind != "exchange" || o.Lines[0].Points != 1000 {
 			t.Fatalf("order: %s", res)
 		}
+		f.answeredAsStored(t, res, o.ID) // paid at once, and answered paid
+		f.readsAgree(t, o.ID)
 		if b := f.points(t, f.member, f.token, 0); b != 200 {
 			t.Fatalf("balance after the exchange: %d", b)
 		}
