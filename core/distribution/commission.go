@@ -94,17 +94,27 @@ type uplineNode struct {
 // Members on the way who are not active distributors are skipped (they
 // earn nothing and take no level); at most depth entries.
 func (s *Service) upline(ctx context.Context, tx *db.Tx, st Settings, buyer, referrer string) ([]sdk.Upline, bool, error) {
-	var buyerActive bool
-	if err := tx.GetContext(ctx, &buyerActive, `SELECT EXISTS (SELECT 1 FROM distributors WHERE tenant_id = $1 AND member_id = $2 AND status = 'active')`,
-		tid(ctx), buyer); err != nil {
+	var b struct {
+		Active   bool   `db:"buyer_active"`
+		Referrer string `db:"referrer"`
+	}
+	if err := tx.GetContext(ctx, &b, `SELECT `+buyerFacts, tid(ctx), buyer); err != nil {
 		return nil, false, err
 	}
 	if referrer == "" {
-		err := tx.GetContext(ctx, &referrer, `SELECT referrer_id FROM distribution_referrers WHERE tenant_id = $1 AND member_id = $2`, tid(ctx), buyer)
-		if err != nil && !errors.Is(err, errNoRows) {
-			return nil, false, err
-		}
+		referrer = b.Referrer
 	}
+	up, err := s.chain(ctx, tx, st, buyer, b.Active, referrer)
+	return up, b.Active, err
+}
+
+// buyerFacts selects, for tenant $1 and buyer $2, the buyer's current
+// referrer (” when none) and whether the buyer is an active distributor.
+const buyerFacts = `coalesce((SELECT referrer_id::text FROM distribution_referrers WHERE tenant_id = $1 AND member_id = $2), '') AS referrer,
+  EXISTS (SELECT 1 FROM distributors WHERE tenant_id = $1 AND member_id = $2 AND status = 'active') AS buyer_active`
+
+// chain is the upline of buyer through referrer (see upline).
+func (s *Service) chain(ctx context.Context, tx *db.Tx, st Settings, buyer string, buyerActive bool, referrer string) ([]sdk.Upline, error) {
 	var out []sdk.Upline
 	add := func(n uplineNode) error {
 		if len(out) >= st.Depth || n.Status == nil || *n.Status != "active" {
@@ -136,29 +146,29 @@ ORDER BY up.hop`
 	if st.SelfPurchase && buyerActive {
 		var self []uplineNode
 		if err := tx.SelectContext(ctx, &self, q+` LIMIT 1`, tid(ctx), buyer); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		for _, n := range self {
 			if err := add(n); err != nil {
-				return nil, false, err
+				return nil, err
 			}
 		}
 	}
 	if referrer != "" && referrer != buyer {
 		var chain []uplineNode
 		if err := tx.SelectContext(ctx, &chain, q, tid(ctx), referrer); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		for _, n := range chain {
 			if n.ID == buyer {
 				break // never pay the buyer through a chain that leads back to them
 			}
 			if err := add(n); err != nil {
-				return nil, false, err
+				return nil, err
 			}
 		}
 	}
-	return out, buyerActive, nil
+	return out, nil
 }
 
 func (s *Service) pluginConfig(ctx context.Context, tx *db.Tx, plugin string) (json.RawMessage, error) {
@@ -180,6 +190,11 @@ func (s *Service) request(ctx context.Context, tx *db.Tx, st Settings, config js
 	if err != nil {
 		return sdk.CommissionRequest{}, err
 	}
+	return s.requestFor(ctx, st, config, o, up, buyerActive), nil
+}
+
+// requestFor is the plugin request for o with its upline.
+func (s *Service) requestFor(ctx context.Context, st Settings, config json.RawMessage, o PaidOrder, up []sdk.Upline, buyerActive bool) sdk.CommissionRequest {
 	currency := "CNY"
 	if t, ok := tenancy.From(ctx); ok && t.Currency != "" {
 		currency = t.Currency
@@ -198,7 +213,7 @@ func (s *Service) request(ctx context.Context, tx *db.Tx, st Settings, config js
 		req.Lines = append(req.Lines, sdk.CommissionLine{LineID: l.LineID, ProductID: l.ProductID, SKUID: l.SKUID, CategoryID: l.CategoryID,
 			Quantity: int64(l.Quantity), UnitPrice: l.UnitPrice, PaidAmount: l.PaidAmount, Distribution: mode, OverrideRates: l.OverrideRates})
 	}
-	return req, nil
+	return req
 }
 
 // callPlugin runs the commission plugin and checks what it proposes.
@@ -229,8 +244,7 @@ func (s *Service) ComputeCommission(ctx context.Context, tx *db.Tx, orderID stri
 	if s.Orders == nil {
 		return 0, errors.New("distribution: no order source wired")
 	}
-	done, err := s.computed(ctx, tx, orderID)
-	if err != nil || done {
+	if err := s.lockCommission(ctx, tx, orderID); err != nil {
 		return 0, err
 	}
 	st, err := s.settings(ctx, tx)
@@ -241,29 +255,56 @@ func (s *Service) ComputeCommission(ctx context.Context, tx *db.Tx, orderID stri
 	if err != nil {
 		return 0, fmt.Errorf("paid order %s: %w", orderID, err)
 	}
+	// One statement after the lock (a fresh snapshot, see lockCommission):
+	// whether the order's commission is recorded, the refunds that came
+	// before it, and what the upline needs of the buyer.
+	var run struct {
+		Done        bool   `db:"done"`
+		BuyerActive bool   `db:"buyer_active"`
+		Referrer    string `db:"referrer"`
+		Pending     []byte `db:"pending"`
+	}
+	if err := tx.GetContext(ctx, &run, `
+SELECT EXISTS (SELECT 1 FROM commission_runs WHERE tenant_id = $1 AND order_id = $3::uuid) AS done,
+  coalesce((SELECT json_agg(p ORDER BY p.created_at, p.refund_id) FROM (SELECT line_id, refund_id, refunded, line_paid, created_at
+    FROM commission_pending_refunds WHERE tenant_id = $1 AND order_id = $3::uuid) p), '[]') AS pending,
+  `+buyerFacts, tid(ctx), o.BuyerID, orderID); err != nil {
+		return 0, err
+	}
+	if run.Done {
+		return 0, nil
+	}
+	var pending []struct {
+		LineID   string          `json:"line_id"`
+		RefundID string          `json:"refund_id"`
+		Refunded decimal.Decimal `json:"refunded"`
+		LinePaid decimal.Decimal `json:"line_paid"`
+	}
+	if err := json.Unmarshal(run.Pending, &pending); err != nil {
+		return 0, fmt.Errorf("pending refunds: %w", err)
+	}
+	referrer := o.ReferrerID
+	if referrer == "" {
+		referrer = run.Referrer
+	}
+	up, err := s.chain(ctx, tx, st, o.BuyerID, run.BuyerActive, referrer)
+	if err != nil {
+		return 0, err
+	}
 	plugin := st.CommissionPlugin
-	config, err := s.pluginConfig(ctx, tx, plugin)
-	if err != nil {
-		return 0, err
-	}
-	req, err := s.request(ctx, tx, st, config, o)
-	if err != nil {
-		return 0, err
-	}
-	var res sdk.CommissionResult
-	if st.Enabled && len(req.Upline) > 0 {
-		if res, err = s.callPlugin(ctx, plugin, req); err != nil {
+	var (
+		res    sdk.CommissionResult
+		config json.RawMessage
+	)
+	if st.Enabled && len(up) > 0 {
+		// The plugin's config is read only when it is called (it is
+		// snapshotted on each commission it proposes).
+		if config, err = s.pluginConfig(ctx, tx, plugin); err != nil {
 			return 0, err
 		}
-	}
-	// Claim the order; a concurrent run waits here and then finds it claimed.
-	r, err := tx.ExecContext(ctx, `INSERT INTO commission_runs (tenant_id, order_id, plugin, beneficiaries) VALUES ($1, $2, $3, $4)
-ON CONFLICT DO NOTHING`, tid(ctx), orderID, plugin, len(res.Beneficiaries))
-	if err != nil {
-		return 0, err
-	}
-	if n, _ := r.RowsAffected(); n == 0 {
-		return 0, nil
+		if res, err = s.callPlugin(ctx, plugin, s.requestFor(ctx, st, config, o, up, run.BuyerActive)); err != nil {
+			return 0, err
+		}
 	}
 	version := ""
 	if s.Plugins != nil {
@@ -272,13 +313,26 @@ ON CONFLICT DO NOTHING`, tid(ctx), orderID, plugin, len(res.Beneficiaries))
 		}
 	}
 	ups := map[string]sdk.Upline{}
-	for _, u := range req.Upline {
+	for _, u := range up {
 		ups[u.MemberID] = u
 	}
 	lines := map[string]OrderLine{}
 	for _, l := range o.Lines {
 		lines[l.LineID] = l
 	}
+	type row struct {
+		LineID      string          `json:"line_id"`
+		Beneficiary string          `json:"beneficiary_id"`
+		Level       int             `json:"level"`
+		Base        decimal.Decimal `json:"base"`
+		Rate        decimal.Decimal `json:"rate"`
+		Amount      decimal.Decimal `json:"amount"`
+		LinePaid    decimal.Decimal `json:"line_paid"`
+		GradeID     *string         `json:"grade_id"`
+		GradeName   string          `json:"grade_name"`
+		Note        string          `json:"note"`
+	}
+	rows := make([]row, 0, len(res.Beneficiaries))
 	perParty := map[string]decimal.Decimal{}
 	var order []string
 	total := decimal.Zero
@@ -288,14 +342,8 @@ ON CONFLICT DO NOTHING`, tid(ctx), orderID, plugin, len(res.Beneficiaries))
 		if u.GradeID != "" {
 			grade = &u.GradeID
 		}
-		if _, err := tx.ExecContext(ctx, `
-INSERT INTO commissions (tenant_id, order_id, order_no, line_id, buyer_id, beneficiary_id, level, base, rate, amount, line_paid, status,
-  plugin, plugin_version, config, depth, grade_id, grade_name, note)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'frozen', $12, $13, $14::jsonb, $15, $16, $17, $18)`,
-			tid(ctx), orderID, o.OrderNo, b.LineID, o.BuyerID, b.MemberID, b.Level, b.Base, b.Rate, b.Amount, lines[b.LineID].PaidAmount,
-			plugin, version, string(config), st.Depth, grade, u.GradeName, truncate(b.Note, 200)); err != nil {
-			return 0, fmt.Errorf("record commission: %w", err)
-		}
+		rows = append(rows, row{LineID: b.LineID, Beneficiary: b.MemberID, Level: b.Level, Base: b.Base, Rate: b.Rate, Amount: b.Amount,
+			LinePaid: lines[b.LineID].PaidAmount, GradeID: grade, GradeName: u.GradeName, Note: truncate(b.Note, 200)})
 		if b.Amount.IsPositive() {
 			if _, ok := perParty[b.MemberID]; !ok {
 				order = append(order, b.MemberID)
@@ -303,6 +351,31 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'frozen', $12, $13, $14::j
 			perParty[b.MemberID] = perParty[b.MemberID].Add(b.Amount)
 			total = total.Add(b.Amount)
 		}
+	}
+	// Claim the order and record its commissions in one statement; the
+	// commissions are written only with the claim (a run that finds the
+	// order claimed writes none).
+	rowsJSON, _ := json.Marshal(rows)
+	var claimed bool
+	if err := tx.GetContext(ctx, &claimed, `
+WITH run AS (
+  INSERT INTO commission_runs (tenant_id, order_id, plugin, beneficiaries) VALUES ($1, $2, $3, $4)
+  ON CONFLICT DO NOTHING RETURNING 1
+), c AS (
+  INSERT INTO commissions (tenant_id, order_id, order_no, line_id, buyer_id, beneficiary_id, level, base, rate, amount, line_paid, status,
+    plugin, plugin_version, config, depth, grade_id, grade_name, note)
+  SELECT $1, $2, $5, b.line_id, $6, b.beneficiary_id, b.level, b.base, b.rate, b.amount, b.line_paid, 'frozen',
+    $3, $7, $8::jsonb, $9, b.grade_id, b.grade_name, b.note
+  FROM jsonb_to_recordset($10::jsonb) AS b(line_id text, beneficiary_id uuid, level int, base numeric, rate numeric, amount numeric,
+    line_paid numeric, grade_id uuid, grade_name text, note text)
+  WHERE EXISTS (SELECT 1 FROM run)
+)
+SELECT EXISTS (SELECT 1 FROM run)`, tid(ctx), orderID, plugin, len(rows), o.OrderNo, o.BuyerID, version, configText(config), st.Depth,
+		string(rowsJSON)); err != nil {
+		return 0, fmt.Errorf("record commission: %w", err)
+	}
+	if !claimed {
+		return 0, nil
 	}
 	if total.IsPositive() {
 		e := finance.Entry{Kind: "commission.freeze", Ref: orderID, OrderID: orderID, Memo: "commission on order " + o.OrderNo,
@@ -315,37 +388,48 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'frozen', $12, $13, $14::j
 		}
 	}
 	// Refunds that came before this run.
-	var pending []struct {
-		LineID   string          `db:"line_id"`
-		RefundID string          `db:"refund_id"`
-		Refunded decimal.Decimal `db:"refunded"`
-		LinePaid decimal.Decimal `db:"line_paid"`
-	}
-	if err := tx.SelectContext(ctx, &pending, `SELECT line_id, refund_id, refunded, line_paid FROM commission_pending_refunds
-WHERE tenant_id = $1 AND order_id = $2 ORDER BY created_at, refund_id`, tid(ctx), orderID); err != nil {
-		return 0, err
-	}
 	for _, p := range pending {
-		if err := s.OnLineRefunded(ctx, tx, orderID, p.LineID, p.Refunded, p.LinePaid, p.RefundID); err != nil {
+		if err := s.onLineRefunded(ctx, tx, orderID, p.LineID, p.Refunded, p.LinePaid, p.RefundID, true); err != nil {
 			return 0, err
 		}
 	}
-	for _, u := range req.Upline {
+	for _, u := range up {
 		if u.Level == 1 {
 			if _, err := s.EvaluateGrade(ctx, tx, u.MemberID); err != nil {
 				return 0, err
 			}
 		}
 	}
-	return len(res.Beneficiaries), nil
+	return len(rows), nil
+}
+
+// configText is the config snapshotted on commissions: the plugin's,
+// or JSON null when the plugin was not called (then there are none).
+func configText(c json.RawMessage) string {
+	if len(c) == 0 {
+		return "null"
+	}
+	return string(c)
+}
+
+// lockCommission takes the order's commission lock (a transaction-level
+// advisory lock): the job and refunds of one order serialise on it, so a
+// refund either sees the commission or is seen by the job as pending.
+// The unique claim in commission_runs alone would not do: a refund that
+// checked for the claim while a job's claim was not yet committed would
+// hold itself as pending after the job had read the pending refunds, and
+// never be applied (TestRefundRacingCommissionJob). What either side reads
+// after the lock, it reads in a later statement: a statement sees the
+// commits made while it waited for a lock only if it began after the wait.
+func (s *Service) lockCommission(ctx context.Context, tx *db.Tx, orderID string) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('distribution.commission:' || $1))`, orderID)
+	return err
 }
 
 // computed reports whether the order's commission was recorded, after
-// taking the order's commission lock: the job and refunds of one order
-// serialise on it, so a refund either sees the commission or is seen by
-// the job as pending.
+// taking the order's commission lock.
 func (s *Service) computed(ctx context.Context, tx *db.Tx, orderID string) (bool, error) {
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('distribution.commission:' || $1))`, orderID); err != nil {
+	if err := s.lockCommission(ctx, tx, orderID); err != nil {
 		return false, err
 	}
 	var done bool
@@ -410,6 +494,12 @@ func (s *Service) OnLineRefunded(ctx context.Context, tx *db.Tx, orderID, lineID
 	if err != nil {
 		return err
 	}
+	return s.onLineRefunded(ctx, tx, orderID, lineID, refundedAmount, linePaidAmount, refundID, done)
+}
+
+// onLineRefunded is OnLineRefunded under the order's commission lock,
+// done saying whether its commission is recorded.
+func (s *Service) onLineRefunded(ctx context.Context, tx *db.Tx, orderID, lineID string, refundedAmount, linePaidAmount decimal.Decimal, refundID string, done bool) error {
 	if !done {
 		// The commission job has not run yet: it applies this refund when it does.
 		_, err := tx.ExecContext(ctx, `INSERT INTO commission_pending_refunds (tenant_id, order_id, line_id, refund_id, refunded, line_paid)

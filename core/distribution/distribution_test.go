@@ -402,6 +402,25 @@ func TestGradesUpgradeAutomatically(t *testing.T) {
 	if err := e.d.Owner.Get(&snap, `SELECT grade_name || ' ' || rate::text FROM commissions WHERE order_id = $1`, o.OrderID); err != nil || snap != "初级 0.100000" {
 		t.Fatalf("snapshot %q %v", snap, err)
 	}
+	// Everything else the commission snapshots, column by column.
+	var c struct {
+		OrderNo, LineID, Buyer, Beneficiary, Status, Plugin, Version, Config, GradeID, GradeName, Note string
+		Level, Depth                                                                                   int
+		Base, Rate, Amount, LinePaid                                                                   decimal.Decimal
+	}
+	if err := e.d.Owner.QueryRow(`SELECT order_no, line_id, buyer_id, beneficiary_id, status, plugin, plugin_version, config::text, grade_id, grade_name, note,
+  level, depth, base, rate, amount, line_paid FROM commissions WHERE order_id = $1`, o.OrderID).Scan(&c.OrderNo, &c.LineID, &c.Buyer, &c.Beneficiary,
+		&c.Status, &c.Plugin, &c.Version, &c.Config, &c.GradeID, &c.GradeName, &c.Note, &c.Level, &c.Depth, &c.Base, &c.Rate, &c.Amount, &c.LinePaid); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := pluginHost(t).Manifest("commission-tiered")
+	want := c
+	want.OrderNo, want.LineID, want.Buyer, want.Beneficiary, want.Status = o.OrderNo, "L1", b, a, "frozen"
+	want.Plugin, want.Version, want.Config, want.GradeID, want.GradeName = "commission-tiered", m.Version, `{"rates": ["0.10", "0.05"]}`, g0.ID, "初级"
+	want.Note, want.Level, want.Depth = "level 1, grade 初级 rate", 1, distribution.DefaultSettings.Depth
+	if c != want || m.Version == "" || !c.Base.Equal(dec("100")) || !c.Rate.Equal(dec("0.1")) || !c.Amount.Equal(dec("10")) || !c.LinePaid.Equal(dec("100")) {
+		t.Fatalf("commission snapshot %+v", c)
+	}
 	e.check()
 }
 
@@ -621,6 +640,96 @@ func TestWeeklySettlementUsesTheShopsWeek(t *testing.T) {
 	}
 	if got := e.balance(finance.AvailablePayable, a); !got.Equal(dec("10")) {
 		t.Fatalf("available %s, want 10", got)
+	}
+	e.check()
+}
+
+// TestRefundRacingCommissionJob: a refund and the commission job of one
+// order, each held open at the worst moment, still end with the refund
+// applied exactly once. The order's commission lock is what makes it so:
+// without it, a refund that checks for the commission while the job's
+// claim is uncommitted is held as pending after the job has read the
+// pending refunds (or the job misses a pending refund not yet committed),
+// and the commission is never reduced.
+func TestRefundRacingCommissionJob(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	a, code := e.distributor()
+	b := e.member()
+	e.mustBind(b, code)
+	order := func(no string) distribution.PaidOrder {
+		o := distribution.PaidOrder{OrderID: uuid.NewString(), OrderNo: no, BuyerID: b, PaidAt: e.clock.now(),
+			Lines: []distribution.OrderLine{{LineID: "L1", Quantity: 1, UnitPrice: dec("100"), PaidAmount: dec("100"), Distribution: "default"}}}
+		e.orders.mu.Lock()
+		e.orders.m[o.OrderID] = o
+		e.orders.mu.Unlock()
+		return o
+	}
+	refund := func(tx *db.Tx, o distribution.PaidOrder) error {
+		return e.s.OnLineRefunded(e.ctx, tx, o.OrderID, "L1", dec("30"), dec("100"), "r-"+o.OrderNo)
+	}
+	compute := func(tx *db.Tx, o distribution.PaidOrder) error {
+		_, err := e.s.ComputeCommission(e.ctx, tx, o.OrderID)
+		return err
+	}
+	// first runs in a transaction held open until second has either
+	// finished or is waiting for a lock; then first commits.
+	race := func(o distribution.PaidOrder, first, second func(*db.Tx, distribution.PaidOrder) error) {
+		t.Helper()
+		ran, release, firstDone, secondDone := make(chan struct{}), make(chan struct{}), make(chan error, 1), make(chan error, 1)
+		go func() {
+			firstDone <- e.tx(func(tx *db.Tx) error {
+				err := first(tx, o)
+				close(ran)
+				<-release
+				return err
+			})
+		}()
+		<-ran
+		go func() { secondDone <- e.tx(func(tx *db.Tx) error { return second(tx, o) }) }()
+		var secondErr error
+		finished := false
+	wait:
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+			select {
+			case secondErr = <-secondDone:
+				finished = true
+				break wait
+			default:
+			}
+			var waiting int
+			if err := e.d.Owner.Get(&waiting, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`); err != nil {
+				t.Fatal(err)
+			}
+			if waiting > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the second transaction neither finished nor waited")
+			}
+		}
+		close(release)
+		if err := <-firstDone; err != nil {
+			t.Fatal(err)
+		}
+		if !finished {
+			secondErr = <-secondDone
+		}
+		if secondErr != nil {
+			t.Fatal(secondErr)
+		}
+	}
+
+	// The refund is recorded (not yet committed) before the job runs.
+	race(order("RACE-1"), refund, compute)
+	if got := e.balance(finance.FrozenPayable, a); !got.Equal(dec("7")) {
+		t.Fatalf("refund first: frozen %s, want 10 − 3", got)
+	}
+	// The job has recorded the commission (not yet committed) when the refund comes.
+	race(order("RACE-2"), compute, refund)
+	if got := e.balance(finance.FrozenPayable, a); !got.Equal(dec("14")) {
+		t.Fatalf("job first: frozen %s, want 7 + 10 − 3", got)
 	}
 	e.check()
 }
