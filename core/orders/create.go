@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -179,40 +178,61 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, memberID identity.Membe
 		coupon = &in.CouponID
 	}
 	deadline := now.Add(time.Duration(set.PaymentTimeout) * time.Minute)
-	var o Order
-	err = tx.GetContext(ctx, &o, `
-INSERT INTO orders (tenant_id, id, order_no, member_id, state, idempotency_key, request_hash, currency, goods_amount, level_discount,
-  promotion_discount, coupon_discount, points_amount, shipping_fee, total, coupon_id, points_used, address, quote, referrer_id, remark, payment_deadline, created_at,
-  exchange_points)
-VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-RETURNING `+orderCols,
+	lines, _ := json.Marshal(q.Lines)
+	skus := make([]string, len(in.Lines))
+	for i, l := range in.Lines {
+		skus[i] = l.SKUID
+	}
+	who, whoID := actor(ctx)
+	// One statement writes the order, its lines and its first event, takes
+	// the ordered SKUs out of the cart, and answers the order as stored.
+	var row struct {
+		Order
+		Lines []byte `db:"lines_json"`
+		Event Event  `db:"ev"`
+	}
+	err = tx.GetContext(ctx, &row, `
+WITH o AS (
+  INSERT INTO orders (tenant_id, id, order_no, member_id, state, idempotency_key, request_hash, currency, goods_amount, level_discount,
+    promotion_discount, coupon_discount, points_amount, shipping_fee, total, coupon_id, points_used, address, quote, referrer_id, remark, payment_deadline, created_at,
+    exchange_points)
+  VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+  RETURNING `+orderCols+`
+), l AS (
+  INSERT INTO order_lines (tenant_id, order_id, position, sku_id, product_id, category_id, title, sku_code, spec, image, qty, unit_price, amount,
+    level_discount, promotion_discount, coupon_discount, points_discount, paid_amount, kind, points, campaign_id)
+  SELECT $1, o.id, substr(l.line_id, 2)::int, l.sku_id, l.product_id, nullif(l.category_id, '')::uuid, l.title, l.sku_code, l.spec, l.image, l.qty, l.unit_price, l.amount,
+    l.level_discount, l.promotion_discount, l.coupon_discount, l.points_discount, l.paid, l.kind, l.points, coalesce(l.campaign_id, '')
+  FROM o, jsonb_to_recordset($24::jsonb) AS l(line_id text, sku_id uuid, product_id uuid, category_id text, title text, sku_code text, spec text, image text,
+    qty int, unit_price numeric, amount numeric, level_discount numeric, promotion_discount numeric, coupon_discount numeric, points_discount numeric, paid numeric,
+    kind text, points bigint, campaign_id text)
+  RETURNING position, `+lineCols+`
+), e AS (
+  INSERT INTO order_events (tenant_id, order_id, kind, from_state, to_state, actor, actor_id, note, at)
+  SELECT $1, o.id, 'created', '', 'pending_payment', $25, $26, '', $22 FROM o
+  RETURNING kind, from_state, to_state, actor, actor_id, note, at
+), cart AS (
+  DELETE FROM cart_lines WHERE tenant_id = $1 AND owner = $27 AND sku_id = ANY($28::uuid[])
+)
+SELECT o.*, (SELECT json_agg(l ORDER BY l.position) FROM l) AS lines_json,
+  e.kind AS "ev.kind", e.from_state AS "ev.from_state", e.to_state AS "ev.to_state", e.actor AS "ev.actor", e.actor_id AS "ev.actor_id",
+  e.note AS "ev.note", e.at AS "ev.at"
+FROM o, e`,
 		tid(ctx), id, newOrderNo(now.In(location(ctx))), memberID, key, hash, q.Currency, q.GoodsAmount, q.LevelDiscount,
 		q.PromotionDiscount, q.CouponDiscount, q.PointsAmount, q.Shipping.Fee, q.Total, coupon, q.PointsUsed, string(addrJSON), string(quoteJSON),
-		referrer, in.Remark, deadline, now, q.ExchangePoints)
+		referrer, in.Remark, deadline, now, q.ExchangePoints,
+		string(lines), who, whoID, MemberCart(memberID), pq.Array(skus))
 	if db.IsUnique(err, "orders_idempotency_key") {
 		return Order{}, nil, errKeyTaken
 	}
 	if err != nil {
 		return Order{}, nil, fmt.Errorf("insert order: %w", err)
 	}
-	lines, _ := json.Marshal(q.Lines)
-	var stored []positionedLine
-	if err := tx.SelectContext(ctx, &stored, `
-INSERT INTO order_lines (tenant_id, order_id, position, sku_id, product_id, category_id, title, sku_code, spec, image, qty, unit_price, amount,
-  level_discount, promotion_discount, coupon_discount, points_discount, paid_amount, kind, points, campaign_id)
-SELECT $1, $2, substr(l.line_id, 2)::int, l.sku_id, l.product_id, nullif(l.category_id, '')::uuid, l.title, l.sku_code, l.spec, l.image, l.qty, l.unit_price, l.amount,
-  l.level_discount, l.promotion_discount, l.coupon_discount, l.points_discount, l.paid, l.kind, l.points, coalesce(l.campaign_id, '')
-FROM jsonb_to_recordset($3::jsonb) AS l(line_id text, sku_id uuid, product_id uuid, category_id text, title text, sku_code text, spec text, image text,
-  qty int, unit_price numeric, amount numeric, level_discount numeric, promotion_discount numeric, coupon_discount numeric, points_discount numeric, paid numeric,
-  kind text, points bigint, campaign_id text)
-RETURNING position, `+lineCols,
-		tid(ctx), id, string(lines)); err != nil {
-		return Order{}, nil, fmt.Errorf("insert order lines: %w", err)
+	o := row.Order
+	if err := json.Unmarshal(row.Lines, &o.Lines); err != nil {
+		return Order{}, nil, fmt.Errorf("order lines: %w", err)
 	}
-	slices.SortFunc(stored, func(a, b positionedLine) int { return a.Position - b.Position })
-	for _, l := range stored {
-		o.Lines = append(o.Lines, l.Line)
-	}
+	o.Events = []Event{row.Event}
 	if coupon != nil {
 		if err := s.Marketing.LockCoupon(ctx, tx, memberID, marketing.CouponID(*coupon), string(id)); err != nil {
 			return Order{}, nil, err
@@ -240,19 +260,6 @@ RETURNING position, `+lineCols,
 	for i, l := range q.Lines {
 		stock[i] = catalog.Line{SKU: catalog.SKUID(l.SKUID), Qty: l.Qty}
 	}
-	skus := make([]string, len(in.Lines))
-	for i, l := range in.Lines {
-		skus[i] = l.SKUID
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE tenant_id = $1 AND owner = $2 AND sku_id = ANY($3::uuid[])`,
-		tid(ctx), MemberCart(memberID), pq.Array(skus)); err != nil {
-		return Order{}, nil, fmt.Errorf("empty cart: %w", err)
-	}
-	ev, err := s.recordOrderEvent(ctx, tx, id, "created", "", PendingPayment, "")
-	if err != nil {
-		return Order{}, nil, err
-	}
-	o.Events = []Event{ev}
 	if q.ExchangePoints > 0 && q.Total.IsZero() {
 		// Points goods with nothing to pay in money (no shipping fee, no
 		// priced line): the points are the payment, so the order is paid now
@@ -275,27 +282,13 @@ RETURNING position, `+lineCols,
 	return o, stock, nil
 }
 
-// positionedLine is a line as INSERT … RETURNING answers it: in no
-// particular order, so with its position.
-type positionedLine struct {
-	Position int `db:"position"`
-	Line
-}
-
 // event records a transition of an order.
 func (s *Service) event(ctx context.Context, tx *db.Tx, id OrderID, kind string, from, to State, note string) error {
-	_, err := s.recordOrderEvent(ctx, tx, id, kind, from, to, note)
-	return err
-}
-
-// recordOrderEvent records a transition of an order and answers it as stored.
-func (s *Service) recordOrderEvent(ctx context.Context, tx *db.Tx, id OrderID, kind string, from, to State, note string) (Event, error) {
 	who, whoID := actor(ctx)
-	var ev Event
-	err := tx.GetContext(ctx, &ev, `INSERT INTO order_events (tenant_id, order_id, kind, from_state, to_state, actor, actor_id, note, at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING kind, from_state, to_state, actor, actor_id, note, at`, tid(ctx), id, kind, from, to, who, whoID, note, s.now())
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_events (tenant_id, order_id, kind, from_state, to_state, actor, actor_id, note, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, tid(ctx), id, kind, from, to, who, whoID, note, s.now())
 	if err != nil {
-		return Event{}, fmt.Errorf("order event: %w", err)
+		return fmt.Errorf("order event: %w", err)
 	}
-	return ev, nil
+	return nil
 }

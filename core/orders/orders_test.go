@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -305,7 +306,7 @@ func TestBadInput(t *testing.T) {
 	})
 	t.Run("tampered quote", func(t *testing.T) {
 		b := orderBody(q, f.address, in)
-		b["quote_signature"] = "x" + q.Signature[1:]
+		b["quote_signature"] = tamper(q.Signature)
 		if res := f.order(t, f.token, "k-tamper", b); res.Status != 409 || res.Problem(t).Code != "quote_changed" {
 			t.Fatalf("%s", res)
 		}
@@ -460,6 +461,15 @@ func TestConcurrency(t *testing.T) {
 	})
 }
 
+// tamper changes a signature's first character (to another one: "x" + the
+// rest left it unchanged for one signature in 64).
+func tamper(sig string) string {
+	if sig[0] == 'x' {
+		return "y" + sig[1:]
+	}
+	return "x" + sig[1:]
+}
+
 type hook struct {
 	body    []byte
 	headers map[string]string
@@ -518,4 +528,48 @@ func (f *fixture) newSKUStock(t testing.TB, code string, stock int) string {
 	}
 	res.Decode(t, &p)
 	return p.SKUs[0].ID
+}
+
+// TestOrderEmptiesItsCartLines: creating an order takes the SKUs it bought
+// out of the member's cart and leaves the others; a refused order leaves
+// the cart as it was.
+func TestOrderEmptiesItsCartLines(t *testing.T) {
+	f := setup(t, 10)
+	other := f.newSKU(t, "OTHER-1")
+	cartSKUs := func() []string {
+		t.Helper()
+		var cart struct {
+			Lines []struct {
+				SKUID string `json:"sku_id"`
+			} `json:"lines"`
+		}
+		f.e.Must(200, apptest.Req{Method: "GET", Path: "/api/v1/shop/cart", Token: f.token, Tenant: f.shop.Slug}).Decode(t, &cart)
+		var out []string
+		for _, l := range cart.Lines {
+			out = append(out, l.SKUID)
+		}
+		sort.Strings(out)
+		return out
+	}
+	for _, sku := range []string{f.sku, other} {
+		f.e.Must(200, apptest.Req{Method: "POST", Path: "/api/v1/shop/cart", Token: f.token, Tenant: f.shop.Slug, Body: map[string]any{"sku_id": sku, "qty": 1}})
+	}
+	both := []string{f.sku, other}
+	sort.Strings(both)
+	in := map[string]any{"lines": []any{map[string]any{"sku_id": f.sku, "qty": 1}}}
+	q := f.quote(t, f.token, f.address, in)
+	bad := orderBody(q, f.address, in)
+	bad["quote_signature"] = tamper(q.Signature)
+	if res := f.order(t, f.token, "cart-bad", bad); res.Status != 409 {
+		t.Fatalf("tampered order: %s", res)
+	}
+	if got := cartSKUs(); !reflect.DeepEqual(got, both) {
+		t.Fatalf("cart after a refused order: %v", got)
+	}
+	if res := f.order(t, f.token, "cart-1", orderBody(q, f.address, in)); res.Status != 201 {
+		t.Fatalf("order: %s", res)
+	}
+	if got := cartSKUs(); !reflect.DeepEqual(got, []string{other}) {
+		t.Fatalf("cart after the order: %v, want only %s", got, other)
+	}
 }

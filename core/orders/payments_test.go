@@ -211,3 +211,54 @@ func equalJSON(a, b any) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+// TestPayRefusals: paying another member's order, an order no longer
+// payable or with a provider the shop has not enabled is refused (in that
+// order of precedence) and records no payment; a payable order gets one
+// pending payment per attempt, of its total.
+func TestPayRefusals(t *testing.T) {
+	f := setup(t, 100)
+	payments := func(orderID string) (n int) {
+		t.Helper()
+		if err := f.e.DB.Owner.Get(&n, `SELECT count(*) FROM payments WHERE order_id = $1`, orderID); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	pay := func(token, orderID, provider string) *apptest.Resp {
+		return f.e.Do(apptest.Req{Method: "POST", Path: "/api/v1/shop/orders/" + orderID + "/pay", Token: token, Tenant: f.shop.Slug,
+			Body: map[string]string{"provider": provider}})
+	}
+	o := f.place(t, 1, "pay-1")
+	other, _ := f.member2(t)
+	if res := pay(other, o.ID, "payment-sandbox"); res.Status != 404 {
+		t.Fatalf("another member's order: %s", res)
+	}
+	if res := pay(other, o.ID, "payment-offline"); res.Status != 404 {
+		t.Fatalf("another member's order, provider not enabled: %s", res)
+	}
+	if res := pay(f.token, o.ID, "payment-offline"); res.Status != 422 || res.Problem(t).Errors[0].Field != "provider" || res.Problem(t).Errors[0].Code != "not_enabled" {
+		t.Fatalf("provider not enabled: %s", res)
+	}
+	if res := pay(f.token, uuid.NewString(), "payment-sandbox"); res.Status != 404 {
+		t.Fatalf("no such order: %s", res)
+	}
+	if n := payments(o.ID); n != 0 {
+		t.Fatalf("%d payments recorded by refusals", n)
+	}
+	// Two attempts: two pending payments of the order's total.
+	for _, p := range []startedPayment{f.startPayment(t, o.ID), f.startPayment(t, o.ID)} {
+		if r := f.paymentRecord(t, p.ID); r.Status != "pending" || !p.Amount.Equal(o.Total) || r.ProviderRef != p.ProviderRef {
+			t.Fatalf("payment %+v: %+v (order total %s)", p, r, o.Total)
+		}
+	}
+	f.e.Must(200, apptest.Req{Method: "POST", Path: "/api/v1/shop/orders/" + o.ID + "/cancel", Token: f.token, Tenant: f.shop.Slug})
+	for _, provider := range []string{"payment-sandbox", "payment-offline"} {
+		if res := pay(f.token, o.ID, provider); res.Status != 409 || res.Problem(t).Code != "invalid_state" {
+			t.Fatalf("cancelled order, %s: %s", provider, res)
+		}
+	}
+	if n := payments(o.ID); n != 2 {
+		t.Fatalf("%d payments, want the 2 attempts", n)
+	}
+}
