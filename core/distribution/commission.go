@@ -109,7 +109,7 @@ func (s *Service) upline(ctx context.Context, tx *db.Tx, st Settings, buyer, ref
 }
 
 // buyerFacts selects, for tenant $1 and buyer $2, the buyer's current
-// referrer (” when none) and whether the buyer is an active distributor.
+// referrer (empty when none) and whether the buyer is an active distributor.
 const buyerFacts = `coalesce((SELECT referrer_id::text FROM distribution_referrers WHERE tenant_id = $1 AND member_id = $2), '') AS referrer,
   EXISTS (SELECT 1 FROM distributors WHERE tenant_id = $1 AND member_id = $2 AND status = 'active') AS buyer_active`
 

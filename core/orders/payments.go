@@ -377,8 +377,9 @@ VALUES ($1, $2, $3, $4, $5, 'pending', 'order no longer payable', true, $6)`, ti
 // statement, the payment's final status. The event's primary key (tenant,
 // provider, event id) is what applies an event once: recordEvent answers
 // false when the event is already recorded — a replay, or the loser of
-// concurrent deliveries (which queue on the payment's lock in applyEvent
-// and so find it settled) — and the caller rolls back what it did.
+// concurrent deliveries (which queue on the order and payment locks of
+// applyEvent and find the payment settled, or on the event's key) — and
+// the caller rolls back what it did.
 func (s *Service) recordEvent(ctx context.Context, tx *db.Tx, provider string, ev sdk.WebhookEvent, a applied) (bool, error) {
 	var payment any // NULL: no payment changes
 	var set settled
