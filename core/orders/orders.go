@@ -47,7 +47,7 @@ const (
 type PluginConfigs interface {
 	// PaymentConfig returns the tenant's validated config of an enabled
 	// payment plugin, or an errs.NotFound error when the shop has not
-	// enabled it.
+	// enabled it. A nil tx: read in a transaction of its own if needed.
 	PaymentConfig(ctx context.Context, tx *db.Tx, provider string) (json.RawMessage, error)
 }
 

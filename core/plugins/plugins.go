@@ -539,7 +539,8 @@ func (s *Service) Enabled(ctx context.Context, tx *db.Tx, kind sdk.Kind) ([]Enab
 }
 
 // Config returns the shop's config of an enabled plugin its plan may use;
-// false when it is not enabled (or not available).
+// false when it is not enabled (or not available). tx may be nil when the
+// caller has no transaction open (see enabled).
 func (s *Service) Config(ctx context.Context, tx *db.Tx, name string) (json.RawMessage, bool, error) {
 	rows, err := s.enabled(ctx, tx)
 	if err != nil {
@@ -562,7 +563,9 @@ const pluginsTopic = "plugins"
 // on every checkout, so it is cached per shop on the replica (core/db
 // Cache): a change to the shop's plugins, to a plugin's availability or to
 // the shop's plan is announced by triggers and drops it everywhere. tx is
-// the caller's transaction; a row it changed itself is never cached.
+// the caller's transaction; a row it changed itself is never cached. With
+// a nil tx a miss reads in a transaction of its own, so that a caller that
+// needs nothing else from the database pays nothing on a hit.
 func (s *Service) enabled(ctx context.Context, tx *db.Tx) ([]tenantRow, error) {
 	s.cacheOnce.Do(func() { s.cache = db.NewCache[[]tenantRow](s.DB.Changes, pluginsTopic, 10*time.Minute, 10_000) })
 	return s.cache.Get(string(tenancy.ID(ctx)), "", func() ([]tenantRow, db.Dirty, error) {
@@ -570,7 +573,8 @@ func (s *Service) enabled(ctx context.Context, tx *db.Tx) ([]tenantRow, error) {
 			tenantRow
 			Dirty bool `db:"dirty"`
 		}
-		err := tx.SelectContext(ctx, &rows, `
+		sel := func(tx *db.Tx) error {
+			return tx.SelectContext(ctx, &rows, `
 SELECT tp.plugin, tp.kind, tp.enabled, tp.config, tp.priority, tp.updated_at, a.all_plans, a.plan_ids, t.plan_id,
   `+db.DirtyColumn(pluginsTopic)+` AS dirty
 FROM tenant_plugins tp
@@ -578,6 +582,13 @@ JOIN tenants t ON t.id = tp.tenant_id
 LEFT JOIN plugin_availability a ON a.plugin = tp.plugin
 WHERE tp.tenant_id = $1 AND tp.enabled
 ORDER BY tp.priority DESC, tp.plugin`, tenancy.ID(ctx))
+		}
+		var err error
+		if tx != nil {
+			err = sel(tx)
+		} else {
+			err = s.DB.InTenant(ctx, sel)
+		}
 		if err != nil {
 			return nil, false, fmt.Errorf("enabled plugins: %w", err)
 		}
