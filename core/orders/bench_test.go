@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -326,6 +327,12 @@ func BenchmarkCheckout(b *testing.B) {
 		b.ReportMetric(pgTPS, "pgbench_tps")
 		b.ReportMetric(cps/pgTPS, "ratio_tps")
 		b.ReportMetric(float64(p99.Microseconds())/1000/pgP99, "ratio_p99")
+		// What the target leaves a checkout: the machine's cores shared by
+		// 0.3 × pgbench TPS checkouts a second, against what one costs
+		// here in all (this process — server and load generator — plus
+		// PostgreSQL plus the plugin processes).
+		b.ReportMetric(float64(runtime.NumCPU())/(0.3*pgTPS), "target_cpu_budget_s/checkout")
+		b.ReportMetric((cpu+pgCPU+plugCPU)/float64(total), "total_cpu_s/checkout")
 	}
 	b.ReportMetric(0, "ns/op")
 }
