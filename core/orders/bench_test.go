@@ -24,8 +24,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/banyanmall/banyan/core/apptest"
-	"github.com/banyanmall/banyan/core/db"
-	"github.com/banyanmall/banyan/core/identity"
 	"github.com/banyanmall/banyan/core/orders"
 	"github.com/banyanmall/banyan/core/promotions"
 	"github.com/banyanmall/banyan/core/tenancy"
@@ -43,14 +41,26 @@ func (m *pluginMeter) time(start time.Time) {
 	m.nanos.Add(int64(time.Since(start)))
 }
 
-type meteredPromotions struct {
-	orders.Promotions
+// meteredRules times the promotion plugins' calls themselves (not the
+// promotion step's campaign reads around them).
+type meteredRules struct {
+	promotions.Rules
 	m *pluginMeter
 }
 
-func (p meteredPromotions) Apply(ctx context.Context, tx *db.Tx, member identity.MemberID, level string, lines []orders.PromotionLine, now time.Time) (orders.PromotionResult, error) {
-	defer p.m.time(time.Now())
-	return p.Promotions.Apply(ctx, tx, member, level, lines, now)
+func (r meteredRules) Promotion(name string) (sdk.PromotionRule, error) {
+	rule, err := r.Rules.Promotion(name)
+	return meteredRule{rule, r.m}, err
+}
+
+type meteredRule struct {
+	sdk.PromotionRule
+	m *pluginMeter
+}
+
+func (r meteredRule) Apply(ctx context.Context, req sdk.PromotionRequest) (sdk.PromotionResult, error) {
+	defer r.m.time(time.Now())
+	return r.PromotionRule.Apply(ctx, req)
 }
 
 type meteredPayments struct {
@@ -215,7 +225,7 @@ func BenchmarkCheckout(b *testing.B) {
 	}
 	meter := &pluginMeter{}
 	svc := f.e.App.Orders
-	svc.Promotions = meteredPromotions{svc.Promotions, meter}
+	f.e.App.Promotions.Host = meteredRules{f.e.App.Promotions.Host, meter}
 	svc.Payments = meteredPayments{svc.Payments, meter}
 
 	buyers := []buyer{{f.token, f.address}}
