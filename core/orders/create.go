@@ -67,45 +67,52 @@ func (s *Service) CreateOrder(ctx context.Context, memberID identity.MemberID, k
 	h := sha256.Sum256(canon)
 	hash := h[:]
 
-	// One transaction looks the key up and creates the order when it is new:
-	// a checkout's order step used to take three (and nine more round
-	// trips). The answer comes back from the inserts (RETURNING), not from
-	// reading the order again.
+	// A new key is the common case: one transaction creates the order (a
+	// checkout's order step used to take three, and nine more round trips),
+	// and the answer comes back from the inserts (RETURNING), not from
+	// reading the order again. The key is not looked up first: the order's
+	// unique (member, key) index is the guard. Only when creation fails —
+	// the key taken, by a concurrent request or long ago (whose quote may
+	// have expired, whose stock or coupon is gone), or any other error — is
+	// the key looked up: an order it has is the answer (or, for another
+	// body, idempotency_key_reused); otherwise the error stands.
 	var o Order
-	created := false
 	err := s.DB.InTenant(ctx, func(tx *db.Tx) error {
-		id, known, err := s.byKey(ctx, tx, memberID, key, hash)
-		if err != nil {
-			return err
-		}
-		if known {
-			o, err = s.getTx(ctx, tx, id, "")
-			return err
-		}
 		var stock []catalog.Line
+		var err error
 		if o, stock, err = s.create(ctx, tx, memberID, key, hash, in); err != nil {
 			return err
 		}
-		created = true
 		// Stock last: its row lock (the same SKU row for every buyer of a
 		// best seller) is held until commit, so nothing else waits behind it.
 		return s.Catalog.Reserve(ctx, tx, stock)
 	})
+	if err == nil {
+		return o, true, nil
+	}
+	var known bool
+	lerr := s.DB.InTenant(ctx, func(tx *db.Tx) error {
+		id, k, err := s.byKey(ctx, tx, memberID, key, hash)
+		known = k
+		if err == nil && k {
+			o, err = s.getTx(ctx, tx, id, "")
+		}
+		return err
+	})
+	if known {
+		return o, false, lerr
+	}
 	if errors.Is(err, errKeyTaken) {
-		// A concurrent request with the key won; its order is committed.
-		created = false
-		err = s.DB.InTenant(ctx, func(tx *db.Tx) error {
-			id, _, err := s.byKey(ctx, tx, memberID, key, hash)
-			if err == nil {
-				o, err = s.getTx(ctx, tx, id, "")
-			}
-			return err
-		})
+		if lerr != nil {
+			return Order{}, false, lerr
+		}
+		// The winner committed before this insert failed: cannot happen.
+		return Order{}, false, errors.New("create order: idempotency key taken but its order not found")
 	}
-	if err != nil {
-		return Order{}, false, err
+	if lerr != nil {
+		s.Log.WarnContext(ctx, "idempotency lookup after a failed order", "err", lerr)
 	}
-	return o, created, nil
+	return Order{}, false, err
 }
 
 // byKey finds the order of an idempotency key (known false when there is

@@ -573,3 +573,49 @@ func TestOrderEmptiesItsCartLines(t *testing.T) {
 		t.Fatalf("cart after the order: %v, want only %s", got, other)
 	}
 }
+
+// An idempotent replay answers the original order even when placing it
+// again would now fail: its stock is gone, its quote has expired. The key
+// is only looked up once creation fails, so these are the paths that
+// answer it.
+func TestReplayAfterTheWorldChanged(t *testing.T) {
+	f := setup(t, 1)
+	clk := f.useClock()
+	in := map[string]any{"lines": []any{map[string]any{"sku_id": f.sku, "qty": 1}}}
+	q := f.quote(t, f.token, f.address, in)
+	body := orderBody(q, f.address, in)
+	res := f.order(t, f.token, "only-one", body)
+	if res.Status != 201 {
+		t.Fatalf("first: %s", res)
+	}
+	var first order
+	res.Decode(t, &first)
+	if s := f.stock(t); s != 0 {
+		t.Fatalf("stock %d", s)
+	}
+	same := func(when string) {
+		t.Helper()
+		res := f.order(t, f.token, "only-one", body)
+		var o order
+		res.Decode(t, &o)
+		if res.Status != 200 || o.ID != first.ID {
+			t.Fatalf("replay %s: want 200 with order %s, got %s", when, first.ID, res)
+		}
+	}
+	same("with the stock gone")
+	// Another key with the same body fails as it should.
+	if res := f.order(t, f.token, "another", body); res.Status < 400 || res.Status >= 500 {
+		t.Fatalf("a new key with no stock left: %s", res)
+	}
+	// Another body with the key: reused, whatever else is wrong with it.
+	other := orderBody(q, f.address, in)
+	other["remark"] = "other"
+	if res := f.order(t, f.token, "only-one", other); res.Status != 409 || res.Problem(t).Code != "idempotency_key_reused" {
+		t.Fatalf("another body: %s", res)
+	}
+	clk.move(24 * time.Hour)
+	same("after the quote expired")
+	if s := f.stock(t); s != 0 {
+		t.Fatalf("stock %d after the replays", s)
+	}
+}
