@@ -17,13 +17,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/banyanmall/banyan/core/apptest"
+	"github.com/banyanmall/banyan/core/internal/procstat"
 	"github.com/banyanmall/banyan/core/orders"
 	"github.com/banyanmall/banyan/core/promotions"
 	"github.com/banyanmall/banyan/core/tenancy"
@@ -122,33 +122,6 @@ func (f *fixture) checkout(b testing.TB, by buyer, lines []any, key string) {
 	if res.Status != 200 || !strings.Contains(string(res.Body), `"paid"`) {
 		b.Fatalf("webhook: %s", res)
 	}
-}
-
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
-// procCPU answers the CPU seconds (user + system) of the processes pids so
-// far, read from /proc; processes that are gone or unreadable count 0.
-func procCPU(pids []int) float64 {
-	var ticks int64
-	for _, pid := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		// The fields after the command name (which may hold spaces) start
-		// after the last ')': state is field 3, utime 14, stime 15.
-		fs := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(fs) > 12 {
-			u, _ := strconv.ParseInt(fs[11], 10, 64)
-			s, _ := strconv.ParseInt(fs[12], 10, 64)
-			ticks += u + s
-		}
-	}
-	return float64(ticks) / 100 // USER_HZ is 100 on Linux
 }
 
 // pluginPIDs answers the plugin processes this process started.
@@ -289,11 +262,11 @@ func BenchmarkCheckout(b *testing.B) {
 		var mu sync.Mutex
 		var lat []time.Duration
 		var n atomic.Int64
-		c0 := cpuSeconds()
+		c0 := procstat.Self().Seconds()
 		// Backends that exist before the round count from their CPU then;
 		// those the pool opens during it count from zero.
 		pg0 := backendPIDs(b, f.e.DB.Name)
-		pgBefore, plugBefore := procCPU(pg0), procCPU(pluginPIDs())
+		pgBefore, plugBefore := procstat.CPU(pg0).Seconds(), procstat.CPU(pluginPIDs()).Seconds()
 		start := time.Now()
 		deadline := start.Add(secs)
 		var wg sync.WaitGroup
@@ -313,9 +286,9 @@ func BenchmarkCheckout(b *testing.B) {
 		}
 		wg.Wait()
 		el := time.Since(start).Seconds()
-		cpu += cpuSeconds() - c0
-		pgCPU += procCPU(backendPIDs(b, f.e.DB.Name)) - pgBefore
-		plugCPU += procCPU(pluginPIDs()) - plugBefore
+		cpu += procstat.Self().Seconds() - c0
+		pgCPU += procstat.CPU(backendPIDs(b, f.e.DB.Name)).Seconds() - pgBefore
+		plugCPU += procstat.CPU(pluginPIDs()).Seconds() - plugBefore
 		total += n.Load()
 		tps += float64(n.Load()) / el
 		allLat = append(allLat, lat...)

@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/banyanmall/banyan/core/internal/procstat"
 	"github.com/banyanmall/banyan/core/pluginhost/internal/testscheme"
 	"github.com/banyanmall/banyan/sdk"
 	"github.com/banyanmall/banyan/sdk/pluginclient"
@@ -179,7 +179,7 @@ func startCPU(h *Host, plugins ...string) cpuMeter {
 		}
 		p.mu.Unlock()
 	}
-	m.self, m.plugs, m.switches = selfCPU(), procCPU(m.pids), ctxSwitches(m.pids)
+	m.self, m.plugs, m.switches = procstat.Self(), procstat.CPU(m.pids), ctxSwitches(m.pids)
 	return m
 }
 
@@ -188,8 +188,8 @@ func (m cpuMeter) report(b *testing.B) {
 		return
 	}
 	n := float64(b.N)
-	b.ReportMetric(float64((selfCPU()-m.self).Microseconds())/n, "host_cpu_µs/op")
-	b.ReportMetric(float64((procCPU(m.pids)-m.plugs).Microseconds())/n, "plugin_cpu_µs/op")
+	b.ReportMetric(float64((procstat.Self()-m.self).Microseconds())/n, "host_cpu_µs/op")
+	b.ReportMetric(float64((procstat.CPU(m.pids)-m.plugs).Microseconds())/n, "plugin_cpu_µs/op")
 	b.ReportMetric(float64(ctxSwitches(m.pids)-m.switches)/n, "plugin_ctxsw/op")
 }
 
@@ -212,32 +212,6 @@ func ctxSwitches(pids []int) int64 {
 		}
 	}
 	return n
-}
-
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// procCPU is the CPU (user + system) the processes pids have used so far,
-// from /proc, in clock ticks of 10 ms.
-func procCPU(pids []int) time.Duration {
-	var ticks int64
-	for _, pid := range pids {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			continue
-		}
-		// After the command name (which may hold spaces): utime is field 14, stime 15.
-		fs := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-		if len(fs) > 12 {
-			u, _ := strconv.ParseInt(fs[11], 10, 64)
-			s, _ := strconv.ParseInt(fs[12], 10, 64)
-			ticks += u + s
-		}
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // plainGRPC serves testscheme over gRPC on a unix socket in this process,
