@@ -12,12 +12,14 @@ import (
 	"github.com/banyanmall/banyan/core/tenancy"
 )
 
-// campaignCols reads a campaign; an unlimited campaign keeps no counter, so
-// its uses are counted from the usage rows.
+// campaignCols reads a campaign. An unlimited campaign keeps no counter on
+// its row (every order of the shop would update it): its uses are the sum
+// of its 64 shard counters (migration 00082), kept by a trigger on
+// promotion_usages.
 const campaignCols = `c.id, c.name, c.description, c.plugin, c.config, c.starts_at, c.ends_at, c.priority,
 c.stacking_group, c.exclusive, c.usage_limit,
 CASE WHEN c.usage_limit > 0 THEN c.used_count
-     ELSE (SELECT count(*) FROM promotion_usages u WHERE u.tenant_id = c.tenant_id AND u.campaign_id = c.id) END AS used_count,
+     ELSE (SELECT coalesce(sum(u.n), 0) FROM promotion_use_counts u WHERE u.tenant_id = c.tenant_id AND u.campaign_id = c.id) END AS used_count,
 c.status, c.created_at, c.updated_at`
 
 func notFound() error { return errs.E(errs.NotFound, "promotion not found") }

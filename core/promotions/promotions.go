@@ -4,7 +4,8 @@
 // and resolves stacking across them. README.md in this folder states the
 // rules.
 //
-// It owns the tables promotion_campaigns and promotion_usages.
+// It owns the tables promotion_campaigns, promotion_usages and
+// promotion_use_counts.
 package promotions
 
 import (

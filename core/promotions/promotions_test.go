@@ -487,3 +487,74 @@ func TestKilledPluginFailsTheQuote(t *testing.T) {
 		}
 	}
 }
+
+// An unlimited campaign's uses are shard counters kept by a trigger: every
+// use counted once, concurrently or replayed, per campaign, and equal to
+// the usage rows.
+func TestUnlimitedCampaignUseCount(t *testing.T) {
+	e := setup(t)
+	_, member := e.Member(e.shop)
+	a := e.campaign(t, map[string]any{"name": "all year", "plugin": "promotion-basic", "config": map[string]any{"type": "amount_off", "amount": "1"}})
+	b := e.campaign(t, map[string]any{"name": "also", "plugin": "promotion-basic", "config": map[string]any{"type": "amount_off", "amount": "2"}})
+	record := func(order string, ids ...string) error {
+		cs := make([]promotions.CampaignID, len(ids))
+		for i, id := range ids {
+			cs[i] = promotions.CampaignID(id)
+		}
+		return e.App.DB.InTenant(e.ctx, func(tx *db.Tx) error {
+			return e.App.Promotions.RecordUsage(e.ctx, tx, identity.MemberID(member), order, cs)
+		})
+	}
+	const n = 40
+	orders := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		orders[i] = uuid.NewString()
+		wg.Go(func() {
+			ids := []string{a}
+			if i%4 == 0 {
+				ids = append(ids, b)
+			}
+			if err := record(orders[i], ids...); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// Replays add nothing.
+	for _, o := range orders[:5] {
+		if err := record(o, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	used := func(id string) int64 {
+		t.Helper()
+		var c promotions.Campaign
+		e.Must(200, apptest.Req{Method: "GET", Path: "/api/v1/admin/promotions/" + id, Token: e.shop.OwnerToken, Tenant: e.shop.Slug}).Decode(t, &c)
+		return c.UsedCount
+	}
+	if got := used(a); got != n {
+		t.Errorf("used_count of a: %d, want %d", got, n)
+	}
+	if got := used(b); got != n/4 {
+		t.Errorf("used_count of b: %d, want %d", got, n/4)
+	}
+	var rows, sum int64
+	if err := e.DB.Owner.Get(&rows, `SELECT count(*) FROM promotion_usages WHERE campaign_id = $1`, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DB.Owner.Get(&sum, `SELECT coalesce(sum(n), 0) FROM promotion_use_counts WHERE campaign_id = $1`, a); err != nil {
+		t.Fatal(err)
+	}
+	if rows != n || sum != n {
+		t.Errorf("usage rows %d, counters %d; want %d", rows, sum, n)
+	}
+	// The count is spread: concurrent orders do not all update one row.
+	var shards int
+	if err := e.DB.Owner.Get(&shards, `SELECT count(*) FROM promotion_use_counts WHERE campaign_id = $1`, a); err != nil {
+		t.Fatal(err)
+	}
+	if shards < 10 {
+		t.Errorf("%d uses on %d counter rows", n, shards)
+	}
+}
