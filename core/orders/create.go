@@ -85,7 +85,7 @@ func (s *Service) CreateOrder(ctx context.Context, memberID identity.MemberID, k
 		}
 		// Stock last: its row lock (the same SKU row for every buyer of a
 		// best seller) is held until commit, so nothing else waits behind it.
-		return s.Catalog.Reserve(ctx, tx, stock)
+		return giftRanOut(o, s.Catalog.Reserve(ctx, tx, stock))
 	})
 	if err == nil {
 		return o, true, nil
@@ -113,6 +113,26 @@ func (s *Service) CreateOrder(ctx context.Context, memberID identity.MemberID, k
 		s.Log.WarnContext(ctx, "idempotency lookup after a failed order", "err", lerr)
 	}
 	return Order{}, false, err
+}
+
+// giftRanOut turns a shortage of a gift into quote_changed. The re-run
+// quote leaves out a gift that has run out, but a concurrent order can take
+// the last one between that re-run and this order's reservation: the
+// customer did not ask for that line, so the answer is to quote again (the
+// new quote says the gift is gone), not insufficient_stock on a line they
+// never added. Reserve names the first line of the short SKU: a SKU also
+// bought as an item is the customer's own line and stays a shortage.
+func giftRanOut(o Order, err error) error {
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Code != errs.InsufficientStock || len(e.Fields) != 1 {
+		return err
+	}
+	var i int
+	if _, serr := fmt.Sscanf(e.Fields[0].Field, "lines[%d]", &i); serr != nil || i < 0 || i >= len(o.Lines) || o.Lines[i].Kind != LineGift {
+		return err
+	}
+	return &errs.Error{Code: errs.QuoteChanged, Err: err,
+		Message: fmt.Sprintf("the gift %s has just run out; quote again (the new quote leaves it out)", o.Lines[i].Title)}
 }
 
 // byKey finds the order of an idempotency key (known false when there is

@@ -571,3 +571,60 @@ func TestExchangeAndRedeemShareOneBalance(t *testing.T) {
 		t.Fatalf("balance %d, want 0", b)
 	}
 }
+
+// The last gift, wanted by many orders at once: one order gets it. Every
+// other order was quoted with the gift, so it must quote again
+// (quote_changed) — whether its re-run quote already saw the gift gone or
+// the gift went between that re-run and its reservation — and is never
+// refused for a shortage of a line its customer did not add.
+func TestLastGiftUnderConcurrency(t *testing.T) {
+	f := setup(t, 10)
+	e := f.e
+	e.Must(200, f.owner("PUT", "/api/v1/admin/plugins/promotion-basic", map[string]any{"enabled": true, "config": map[string]any{}}))
+	cup, cupProduct := f.productIDs(t, "CUP-L", "30.00", 100, nil)
+	saucer := f.product(t, "SAUCER-L", "12.00", 1, nil)
+	if _, err := e.App.Promotions.Create(f.ctx(), promotions.CampaignInput{Name: "买二送碟", Plugin: "promotion-basic", Status: "active",
+		Config: json.RawMessage(fmt.Sprintf(`{"type":"buy_x_get_y","scope":{"type":"products","ids":[%q]},"buy_quantity":2,"gift_sku_id":%q,"gift_quantity":1}`, cupProduct, saucer))}); err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]any{"lines": []any{map[string]any{"sku_id": cup, "qty": 2}}}
+	const n = 12
+	bodies := make([]map[string]any, n)
+	for i := range bodies {
+		q, res := f.pricedQuote(t, f.token, f.address, in)
+		if res.Status != 200 || len(q.Lines) != 2 {
+			t.Fatalf("quote %d: %s", i, res)
+		}
+		bodies[i] = map[string]any{"address_id": f.address, "quote_signature": q.Signature, "quote_expires_at": q.ExpiresAt, "lines": in["lines"]}
+	}
+	type answer struct {
+		status int
+		code   string
+	}
+	answers := make([]answer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			res := f.order(t, f.token, fmt.Sprintf("k-last-gift-%d", i), bodies[i])
+			var p struct{ Code string }
+			_ = json.Unmarshal(res.Body, &p)
+			answers[i] = answer{res.Status, p.Code}
+		})
+	}
+	wg.Wait()
+	placed, requote := 0, 0
+	for _, a := range answers {
+		switch {
+		case a.status == 201:
+			placed++
+		case a.status == 409 && a.code == "quote_changed":
+			requote++
+		}
+	}
+	if placed != 1 || requote != n-1 {
+		t.Fatalf("answers %+v: want one 201 and the rest 409 quote_changed", answers)
+	}
+	if s, c := f.stockOf(t, saucer), f.stockOf(t, cup); s != 0 || c != 98 {
+		t.Fatalf("stock: saucers %d, cups %d; want 0 and 98", s, c)
+	}
+}
